@@ -1,0 +1,25 @@
+"""docgen: the official papers of a supervision office, from JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from docgen.config import load_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Wire the service: settings, the office, the API and the form."""
+    from docgen import api, web
+    from docgen.services.office import Office
+
+    settings = load_settings(test_config)
+    app = Flask(__name__, instance_path=settings["DATA_DIR"], instance_relative_config=False)
+    app.config.update(settings)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["docgen"] = Office(settings)
+    api.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,254 @@
+"""The JSON API under /api/v1: parse the request, call the office, answer.
+
+Every error — ours, Werkzeug's, or an unexpected one — leaves through
+``register_error_handlers`` in the one shape of ``docgen.errors``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from docgen import openapi
+from docgen.errors import (
+    DocgenError,
+    ErrorDetail,
+    InvalidPayload,
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from docgen.kinds import KINDS, get_kind
+from docgen.services.office import Office, RenderedFile
+from docgen.services.register import RegisterQuery
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
+
+
+def office() -> Office:
+    return current_app.extensions["docgen"]
+
+
+def json_body() -> Any:
+    """The request body as JSON, or the right error: 415 not JSON, 413 too large, 400 malformed."""
+    if not request.mimetype or not (request.mimetype == "application/json" or request.mimetype.endswith("+json")):
+        raise UnsupportedMediaType(
+            "请求体应为 JSON（Content-Type: application/json）",
+            [ErrorDetail("(header).Content-Type", f"收到的是 {request.mimetype or '空'}")],
+        )
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise MalformedRequest("请求体不是 UTF-8 编码", [ErrorDetail("(body)", f"第 {exc.start + 1} 个字节无法解码")]) from None
+    except json.JSONDecodeError as exc:
+        raise MalformedRequest(
+            "请求体不是合法的 JSON",
+            [ErrorDetail("(body)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")],
+        ) from None
+
+
+def send_file_response(file: RenderedFile) -> Response:
+    """The file, with its Chinese name in Content-Disposition (RFC 5987 / 6266)."""
+    response = Response(file.content, mimetype=file.mimetype)
+    ascii_name = file.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file.filename, safe='')}"
+    )
+    response.headers["Content-Length"] = str(len(file.content))
+    return response
+
+
+@bp.get("/kinds")
+@openapi.doc(summary="列出公文种类", response=openapi.KindSummaryList)
+def list_kinds() -> Response:
+    return jsonify([{"kind": k.id, "title": k.title, "description": k.description} for k in KINDS.values()])
+
+
+@bp.get("/kinds/<kind>")
+@openapi.doc(summary="一种公文：JSON Schema 和示例", response=openapi.KindDetail)
+def show_kind(kind: str) -> Response:
+    k = get_kind(kind)
+    return jsonify({"kind": k.id, "title": k.title, "description": k.description, "schema": k.schema(), "example": k.example})
+
+
+@bp.post("/drafts/<kind>")
+@openapi.doc(
+    summary="生成草稿（不编号、不登记）",
+    request="kind",
+    query={"format": ("docx", "pdf")},
+    files=True,
+)
+def draft(kind: str) -> Response:
+    get_kind(kind)
+    data = json_body()
+    fmt = request.args.get("format", "docx")
+    return send_file_response(office().draft(kind, data, fmt))
+
+
+@bp.post("/documents/<kind>")
+@openapi.doc(
+    summary="签发：编号、成文日期、存档、登记",
+    request="kind",
+    response=openapi.DocumentOut,
+    status=201,
+    headers={"Idempotency-Key": "重试时带同一个键：同样的请求得到同一个文号"},
+)
+def issue_document(kind: str) -> Response:
+    get_kind(kind)
+    data = json_body()
+    issued = office().issue(kind, data, idempotency_key=idempotency_key())
+    response = jsonify(issued.document)
+    response.status_code = 201
+    response.headers["Location"] = issued.document["links"]["self"]
+    return response
+
+
+@bp.get("/documents")
+@openapi.doc(
+    summary="登记簿：按种类、年度、月份、状态、收文单位和关键词查找，分页",
+    response=openapi.DocumentList,
+    query={"kind": "string", "year": "integer", "month": "integer", "status": ("issued", "voided"), "recipient": "string",
+           "q": "string", "overdue": "boolean", "page": "integer", "per_page": "integer"},
+)
+def list_documents() -> Response:
+    items, total = office().search(register_query(request.args))
+    response = jsonify(items)
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+@bp.get("/documents/<document_id>")
+@openapi.doc(summary="登记簿中的一份文件", response=openapi.DocumentOut)
+def show_document(document_id: str) -> Response:
+    return jsonify(office().document(document_id))
+
+
+@bp.get("/documents/<document_id>/docx")
+@openapi.doc(summary="存档的 .docx（与签发时逐字节相同）", files=True)
+def document_docx(document_id: str) -> Response:
+    return send_file_response(office().document_file(document_id, "docx"))
+
+
+@bp.get("/documents/<document_id>/pdf")
+@openapi.doc(summary="文件的 PDF", files=True)
+def document_pdf(document_id: str) -> Response:
+    return send_file_response(office().document_file(document_id, "pdf"))
+
+
+@bp.post("/documents/<document_id>/void")
+@openapi.doc(summary="作废（写明理由；文号不再使用）", request=openapi.VoidIn, response=openapi.DocumentOut)
+def void_document(document_id: str) -> Response:
+    data = json_body()
+    reason = data.get("reason") if isinstance(data, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidPayload("作废须写明理由", [ErrorDetail("reason", "必填，写明作废理由")])
+    return jsonify(office().void(document_id, reason))
+
+
+@bp.get("/openapi.json")
+@openapi.doc(summary="本接口的 OpenAPI 3.1 描述", response=None)
+def openapi_json() -> Response:
+    return jsonify(openapi.build(current_app))
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200:
+        raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", "应为 1 到 200 个字符")])
+    return key
+
+
+def register_query(args) -> RegisterQuery:
+    """The register's filters from a query string, each checked."""
+    errors: list[ErrorDetail] = []
+
+    def integer(name: str, low: int, high: int, default: int | None = None) -> int | None:
+        raw = args.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            errors.append(ErrorDetail(f"(query).{name}", "应为整数"))
+            return default
+        if not low <= value <= high:
+            errors.append(ErrorDetail(f"(query).{name}", f"应在 {low} 到 {high} 之间"))
+        return value
+
+    kind = args.get("kind") or None
+    if kind and kind not in KINDS:
+        errors.append(ErrorDetail("(query).kind", "没有这种公文"))
+    status = args.get("status") or None
+    if status and status not in ("issued", "voided"):
+        errors.append(ErrorDetail("(query).status", "只能是 issued 或 voided"))
+    query = RegisterQuery(
+        kind=kind,
+        year=integer("year", 2000, 2100),
+        month=integer("month", 1, 12),
+        status=status,
+        recipient=args.get("recipient") or None,
+        q=args.get("q") or None,
+        overdue=args.get("overdue") in ("1", "true", "yes"),
+        page=integer("page", 1, 100000, 1) or 1,
+        per_page=integer("per_page", 1, 500, 50) or 50,
+    )
+    if errors:
+        raise InvalidPayload("查询条件有误", errors)
+    return query
+
+
+def error_response(error: DocgenError) -> Response:
+    response = jsonify(error.as_dict())
+    response.status_code = error.status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """The one place that turns errors into HTTP answers."""
+
+    @app.errorhandler(DocgenError)
+    def _docgen_error(error: DocgenError) -> Response:
+        return error_response(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge) -> Response:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return error_response(PayloadTooLarge(f"请求体超过上限 {limit} 字节", [ErrorDetail("(body)", "太大")]))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        names = {404: ("not_found", "没有这个地址"), 405: ("method_not_allowed", "该地址不支持此请求方法")}
+        code, message = names.get(error.code or 500, (error.name.lower().replace(" ", "_"), error.description or error.name))
+        response = jsonify({"error": code, "message": message, "details": []})
+        response.status_code = error.code or 500
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unexpected error")
+        response = jsonify({"error": "internal_error", "message": "服务内部错误，已记录，请稍后再试", "details": []})
+        response.status_code = 500
+        return response
+
+
+@openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
+def healthz() -> Response:
+    converter = office().converter_status()
+    return jsonify({"status": "ok", "converter": converter})
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    register_error_handlers(app)

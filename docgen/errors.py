@@ -1,0 +1,127 @@
+"""The one error hierarchy of docgen and the one JSON shape every error takes.
+
+Services raise these; the web layer maps them to HTTP answers in one place
+(``docgen.api.register_error_handlers``). Nothing here imports Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ErrorDetail:
+    """One bad field: ``loc`` is its dotted path (``items.0.deadline``)."""
+
+    loc: str
+    msg: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"loc": self.loc, "msg": self.msg}
+
+
+@dataclass
+class DocgenError(Exception):
+    """Base of every error docgen raises on purpose."""
+
+    message: str
+    details: list[ErrorDetail] = field(default_factory=list)
+    status = 500
+    code = "internal_error"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "error": self.code,
+            "message": self.message,
+            "details": [d.as_dict() for d in self.details],
+        }
+
+
+class MalformedRequest(DocgenError):
+    """The body could not be parsed (broken JSON, unreadable spreadsheet)."""
+
+    status = 400
+    code = "malformed_request"
+
+
+class NotFound(DocgenError):
+    """An unknown kind, document, batch or page."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DocgenError):
+    """The request clashes with the current state (already voided, not ready)."""
+
+    status = 409
+    code = "conflict"
+
+
+class NotReady(Conflict):
+    """The thing asked for is still being made (a batch still running)."""
+
+    code = "not_ready"
+
+
+class PayloadTooLarge(DocgenError):
+    """The body is larger than the configured limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DocgenError):
+    """The body is not of a type this endpoint takes."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class InvalidPayload(DocgenError):
+    """The payload does not satisfy the kind's schema; every bad field is listed."""
+
+    status = 422
+    code = "invalid_payload"
+
+
+class IdempotencyMismatch(InvalidPayload):
+    """An Idempotency-Key was reused with a different body."""
+
+    code = "idempotency_key_reused"
+
+
+class QueueFull(DocgenError):
+    """Too much work is already queued; try again later."""
+
+    status = 429
+    code = "queue_full"
+
+
+class ConverterUnavailable(DocgenError):
+    """The PDF converter (LibreOffice) is missing, down or failed."""
+
+    status = 503
+    code = "converter_unavailable"
+
+
+class HolidayDataMissing(InvalidPayload):
+    """Working days cannot be counted: the holiday data does not cover that year."""
+
+    code = "holiday_data_missing"
+
+
+class ProfileError(DocgenError):
+    """The organisation profile file is missing or invalid (a start-up error)."""
+
+    status = 500
+    code = "profile_error"
+
+
+def invalid(loc: str, msg: str, message: str = "请求内容有误") -> InvalidPayload:
+    """Shorthand for a 422 about one field."""
+    return InvalidPayload(message, [ErrorDetail(loc, msg)])

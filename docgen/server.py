@@ -1,0 +1,73 @@
+"""``docgen serve``: gunicorn with several workers over one converter pool.
+
+The pool of LibreOffice instances is started once, in its own process, before
+the workers; each worker reaches it through ``DOCGEN_CONVERTER_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from docgen.config import load_settings
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from docgen import create_app
+
+        return create_app()
+
+
+def run(host: str, port: int, workers: int, threads: int = 4) -> None:
+    settings = load_settings()
+    os.makedirs(settings["DATA_DIR"], exist_ok=True)
+    prepare_database(settings)
+    pool = start_converter_pool(settings)
+    try:
+        _Gunicorn(
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "accesslog": "-",
+            }
+        ).run()
+    finally:
+        if pool is not None:
+            pool.terminate()
+
+
+def prepare_database(settings: dict[str, Any]) -> None:
+    """Bring the database schema up to date once, before any worker starts."""
+    try:
+        from docgen.services.db import upgrade_database
+    except ImportError:
+        return
+    upgrade_database(settings["DATABASE_URL"])
+
+
+def start_converter_pool(settings: dict[str, Any]):
+    """Start the shared LibreOffice pool unless one is configured already."""
+    if settings.get("CONVERTER_URL"):
+        return None
+    try:
+        from docgen.services.convert import run_pool_process
+    except ImportError:
+        return None
+    process, address = run_pool_process(settings)
+    os.environ["DOCGEN_CONVERTER_URL"] = address
+    return process

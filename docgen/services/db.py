@@ -1,0 +1,189 @@
+"""The register's database: SQLAlchemy models, engines and migrations.
+
+SQLite in the data folder by default; any SQLAlchemy URL (PostgreSQL for
+several machines) through ``DOCGEN_DATABASE_URL``. The schema is managed by
+Alembic (``docgen/migrations``). On SQLite, a transaction that takes a number
+starts with ``BEGIN IMMEDIATE`` so that processes issuing at the same time
+queue for the write lock instead of failing; on PostgreSQL the series row is
+locked with ``SELECT … FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Series(Base):
+    """The last number given in one series: one kind, one organisation, one year."""
+
+    __tablename__ = "series"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    organisation: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (UniqueConstraint("kind", "organisation", "year", name="uq_series"),)
+
+
+class Document(Base):
+    """One issued paper in the register."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    number: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="issued", index=True)
+    issued_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    recipient: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    template_sha256: Mapped[str] = mapped_column(String(64))
+    file_key: Mapped[str] = mapped_column(String(64))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    follows_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    force_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    batch_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    batch_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_documents_kind_year_seq", "kind", "year", "seq"),)
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key and what its first request got."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Batch(Base):
+    """A batch run: its items, its progress, its outputs."""
+
+    __tablename__ = "batches"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    issue: Mapped[bool] = mapped_column(Boolean, default=False)
+    duplex: Mapped[bool] = mapped_column(Boolean, default=True)
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    packet_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    zip_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BatchFile(Base):
+    """One finished item of a batch: its document (if issued) and its files."""
+
+    __tablename__ = "batch_files"
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    label: Mapped[str] = mapped_column(String(300))
+    recipient: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    docx_key: Mapped[str] = mapped_column(String(64))
+    pdf_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process (a new one after fork)."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _make_engine(url)
+            _engines[url] = engine
+        return engine
+
+
+def _make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, future=True)
+    Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event decide how a transaction starts.
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        dbapi_connection.execute("PRAGMA busy_timeout=60000")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        mode = "IMMEDIATE" if connection.get_execution_options().get("write_lock") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def session_factory(url: str) -> sessionmaker:
+    return sessionmaker(get_engine(url), expire_on_commit=False)
+
+
+def upgrade_database(url: str, data_dir: str | None = None) -> None:
+    """Bring the schema to the newest migration (idempotent, safe across processes)."""
+    from alembic import command
+    from alembic.config import Config
+
+    lock_path = Path(data_dir or ".") / ".migrate.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        config.attributes["engine"] = get_engine(url)
+        command.upgrade(config, "head")

@@ -1,0 +1,313 @@
+"""The supervision office as a service: drafts, issuing, the register, PDF.
+
+Knows nothing of Flask: the web API, the clerks' form, the CLI and batch runs
+all call these methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload
+from docgen.kinds import KINDS, Kind, Payload, get_kind
+from docgen.profile import Profile, load_profile
+from docgen.services.dates import due_date, today_in
+from docgen.services.db import Document, IdempotencyKey, upgrade_database
+from docgen.services.payloads import validate_payload
+from docgen.services.register import Register, RegisterQuery, describe, format_number
+from docgen.services.render import Renderer
+from docgen.services.storage import FileStore, sha256
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIME = "application/pdf"
+TITLES = {k.id: k.title for k in KINDS.values()}
+
+
+@dataclass
+class RenderedFile:
+    """A file to hand to a user: its bytes, its Chinese name and its type."""
+
+    content: bytes
+    filename: str
+    mimetype: str
+
+
+@dataclass
+class Issued:
+    """The answer to an issue: the register entry, and whether this request made it."""
+
+    document: dict[str, Any]
+    created: bool
+
+
+def paper_filename(kind: Kind, label: str, ext: str) -> str:
+    """``督办提示-东卫督办〔2026〕7号.docx``: the title, then the number or a label."""
+    unsafe = '/\\:*?"<>|\r\n\t'
+    label = "".join("_" if c in unsafe else c for c in label).strip() or "草稿"
+    return f"{kind.title}-{label}.{ext}"
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in ("docx", "pdf"):
+        raise InvalidPayload("不支持的文件格式", [ErrorDetail("(query).format", "只能是 docx 或 pdf")])
+
+
+def request_fingerprint(kind_id: str, data: Any) -> str:
+    """The same body gives the same fingerprint, whatever its key order or spacing."""
+    canonical = json.dumps({"kind": kind_id, "data": data}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Office:
+    """Everything docgen does, for one organisation and one data folder."""
+
+    def __init__(self, settings: dict[str, Any], profile: Profile | None = None, migrate: bool = True) -> None:
+        self.settings = settings
+        self.profile = profile or load_profile(settings.get("PROFILE") or None)
+        self.renderer = Renderer(settings["TEMPLATES_DIR"], self.profile)
+        self.store = FileStore(Path(settings["DATA_DIR"]) / "files")
+        if migrate:
+            upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
+        self.register = Register(settings["DATABASE_URL"])
+        self._converter = None
+        self._converter_lock = threading.Lock()
+
+    def today(self) -> dt.date:
+        return today_in(self.profile.timezone)
+
+    # -- drafts -----------------------------------------------------------
+    def validate(self, kind_id: str, data: Any, prefix: str = "") -> tuple[Kind, Payload]:
+        kind = get_kind(kind_id)
+        return kind, validate_payload(kind, data, prefix)
+
+    def draft(self, kind_id: str, data: Any, fmt: str = "docx") -> RenderedFile:
+        """An unnumbered draft as .docx or .pdf: nothing stored, no number taken."""
+        check_format(fmt)
+        kind, payload = self.validate(kind_id, data)
+        if kind.follows_kind:
+            with self.register.reading() as session:
+                payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
+        docx = self.renderer.render(kind, payload)
+        label = _draft_label(kind, payload)
+        if fmt == "pdf":
+            return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME)
+        return RenderedFile(docx, paper_filename(kind, label, "docx"), DOCX_MIME)
+
+    # -- issuing ----------------------------------------------------------
+    def issue(
+        self,
+        kind_id: str,
+        data: Any,
+        idempotency_key: str | None = None,
+        batch_id: str | None = None,
+        batch_position: int | None = None,
+    ) -> Issued:
+        """Number, date, render, store and register one paper — all or nothing.
+
+        The number is taken inside the same transaction that registers the
+        paper, after its file is safely written: if anything fails, the
+        transaction rolls back, the file is removed, and the number stays free.
+        """
+        kind, payload = self.validate(kind_id, data)
+        fingerprint = request_fingerprint(kind_id, data)
+        for attempt in range(3):
+            try:
+                return self._issue_once(kind, payload, fingerprint, idempotency_key, batch_id, batch_position)
+            except IntegrityError:
+                # another process registered the same idempotency key first
+                # (PostgreSQL; SQLite serialises writers at BEGIN)
+                if attempt == 2 or not idempotency_key:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _issue_once(self, kind, payload, fingerprint, idempotency_key, batch_id, batch_position) -> Issued:
+        stored_key = None
+        try:
+            with self.register.writing() as session, session.begin():
+                if idempotency_key:
+                    previous = session.get(IdempotencyKey, idempotency_key)
+                    if previous is not None:
+                        if previous.request_sha256 != fingerprint or previous.scope != "document":
+                            raise IdempotencyMismatch(
+                                "这个 Idempotency-Key 已用于另一份不同的请求",
+                                [ErrorDetail("(header).Idempotency-Key", "同一个键只能重发完全相同的请求")],
+                            )
+                        return Issued(describe(session.get(Document, previous.resource_id), TITLES), False)
+                follows = None
+                if kind.follows_kind:
+                    payload, follows = self._complete_follow_up(session, kind, payload, check_deadline=True)
+                settings = self.profile.for_kind(kind.id)
+                signing_day = getattr(payload, kind.signing_date_field) if kind.signing_date_field else None
+                issued_on = signing_day or self.today()
+                due_on = None
+                effective: dict[str, Any] = {}
+                if kind.signing_date_field:
+                    effective[kind.signing_date_field] = issued_on
+                if kind.reply_days_field:
+                    days = getattr(payload, kind.reply_days_field) or settings.reply_days
+                    if days:
+                        due_on = due_date(issued_on, days, settings.reply_day_type, kind.reply_days_field)
+                        effective[kind.reply_days_field] = days
+                # the register keeps what was printed, so the paper can be made again
+                payload = payload.model_copy(update=effective)
+                seq = number = None
+                if settings.numbered:
+                    seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
+                    number = format_number(settings.prefix, issued_on.year, seq)
+                template = self.renderer.template(kind)
+                docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
+                stored_key = self.store.put(docx, "docx")
+                document = Document(
+                    id=uuid.uuid4().hex,
+                    kind=kind.id,
+                    organisation=self.profile.name,
+                    year=issued_on.year,
+                    seq=seq,
+                    number=number,
+                    status="issued",
+                    issued_on=issued_on,
+                    due_on=due_on,
+                    recipient=_recipient(kind, payload),
+                    payload=payload.model_dump(mode="json"),
+                    search_text=_search_text(kind, payload, number),
+                    template_sha256=template.sha256,
+                    file_key=stored_key,
+                    file_sha256=sha256(docx),
+                    follows_id=follows.id if follows else None,
+                    force_reason=getattr(payload, "force_reason", None),
+                    batch_id=batch_id,
+                    batch_position=batch_position,
+                )
+                session.add(document)
+                if idempotency_key:
+                    session.add(IdempotencyKey(key=idempotency_key, scope="document", request_sha256=fingerprint, resource_id=document.id))
+                session.flush()
+                answer = describe(document, TITLES)
+        except BaseException:
+            if stored_key:
+                self.store.delete(stored_key)
+            raise
+        return Issued(answer, True)
+
+    def _complete_follow_up(self, session, kind: Kind, payload: Payload, check_deadline: bool) -> tuple[Payload, Document | None]:
+        """Fill an escalation paper from the paper it follows, and check it may follow it."""
+        field = kind.follows_field
+        number = getattr(payload, field)
+        prompt = self.register.find_by_number(session, kind.follows_kind, number)
+        followed_title = TITLES[kind.follows_kind]
+        if prompt is None:
+            if check_deadline:
+                raise InvalidPayload(f"登记簿中没有这份{followed_title}", [ErrorDetail(field, f"没有文号为 {number} 的{followed_title}")])
+            missing = [f for f in ("recipient", "matter", "findings", "prompt_issued_on") if getattr(payload, f) is None]
+            if missing:
+                raise InvalidPayload(
+                    f"登记簿中没有这份{followed_title}，请补全以下内容",
+                    [ErrorDetail(f, f"登记簿中没有 {number}，此项需手工填写") for f in missing],
+                )
+            return payload, None
+        if prompt.status == "voided":
+            raise InvalidPayload(f"所依据的{followed_title}已作废", [ErrorDetail(field, f"{number} 已作废：{prompt.void_reason}")])
+        force_reason = (getattr(payload, "force_reason", None) or "").strip()
+        if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
+            raise InvalidPayload(
+                f"{followed_title}的回复期限尚未届满",
+                [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写 force_reason 说明理由")],
+            )
+        earlier = prompt.payload
+        filled = {
+            "recipient": payload.recipient or prompt.recipient,
+            "matter": payload.matter or earlier.get("matter"),
+            "findings": payload.findings or earlier.get("findings"),
+            "prompt_issued_on": prompt.issued_on,
+            "force_reason": force_reason or None,
+        }
+        return payload.model_copy(update=filled), prompt
+
+    # -- the register -----------------------------------------------------
+    def document(self, document_id: str) -> dict[str, Any]:
+        return describe(self.register.get(document_id), TITLES)
+
+    def search(self, query: RegisterQuery) -> tuple[list[dict[str, Any]], int]:
+        rows, total = self.register.search(query, self.today())
+        return [describe(d, TITLES, full=False) for d in rows], total
+
+    def void(self, document_id: str, reason: str) -> dict[str, Any]:
+        return describe(self.register.void(document_id, reason), TITLES)
+
+    def document_file(self, document_id: str, fmt: str) -> RenderedFile:
+        """The stored .docx byte for byte, or its PDF (made once, then kept)."""
+        check_format(fmt)
+        document = self.register.get(document_id)
+        kind = get_kind(document.kind)
+        label = document.number or f"{document.recipient or ''}{document.issued_on.isoformat()}"
+        if fmt == "docx":
+            return RenderedFile(self.store.get(document.file_key), paper_filename(kind, label, "docx"), DOCX_MIME)
+        if document.pdf_key and self.store.exists(document.pdf_key):
+            return RenderedFile(self.store.get(document.pdf_key), paper_filename(kind, label, "pdf"), PDF_MIME)
+        pdf = self.to_pdf(self.store.get(document.file_key))
+        key = self.store.put(pdf, "pdf")
+        if not self.register.set_pdf(document.id, key):
+            self.store.delete(key)
+        return RenderedFile(pdf, paper_filename(kind, label, "pdf"), PDF_MIME)
+
+    def regenerate(self, document_id: str) -> tuple[bytes, bool]:
+        """Render a registered paper again from its payload, for an audit.
+
+        Returns the .docx and whether the template is still the one it was issued with.
+        """
+        document = self.register.get(document_id)
+        kind = get_kind(document.kind)
+        payload = kind.model.model_validate(document.payload)
+        template = self.renderer.template(kind)
+        docx = template.render(self.renderer.context(kind, payload, document.number or "", document.issued_on))
+        return docx, template.sha256 == document.template_sha256
+
+    # -- PDF --------------------------------------------------------------
+    def to_pdf(self, docx: bytes) -> bytes:
+        """The PDF of a .docx, from the shared LibreOffice pool."""
+        from docgen.services.convert import get_converter
+
+        return get_converter(self.settings).to_pdf(docx)
+
+    def converter_status(self) -> dict[str, Any]:
+        try:
+            from docgen.services.convert import get_converter
+
+            return get_converter(self.settings).status()
+        except Exception as exc:  # health must answer even when the converter is broken
+            return {"state": "unavailable", "message": str(exc)}
+
+
+def _draft_label(kind: Kind, payload: Payload) -> str:
+    recipient = getattr(payload, kind.recipient_field, "") if kind.recipient_field else ""
+    return f"{recipient}-草稿" if recipient else "草稿"
+
+
+def _recipient(kind: Kind, payload: Payload) -> str | None:
+    return getattr(payload, kind.recipient_field, None) if kind.recipient_field else None
+
+
+def _search_text(kind: Kind, payload: Payload, number: str | None) -> str:
+    words = [kind.title, number or ""]
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            words.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(payload.model_dump(mode="json"))
+    return " ".join(words)

@@ -1,0 +1,169 @@
+"""The register of issued papers and the number series behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
+from docgen.services.db import Document, Series, get_engine, utcnow
+
+
+def format_number(prefix: str, year: int, seq: int) -> str:
+    """``东卫督办〔2026〕7号``: 六角括号, the year in full, the sequence unpadded."""
+    return f"{prefix}\u3014{year}\u3015{seq}号"
+
+
+@dataclass
+class RegisterQuery:
+    """Filters for the register; every one optional."""
+
+    kind: str | None = None
+    year: int | None = None
+    month: int | None = None
+    status: str | None = None
+    recipient: str | None = None
+    q: str | None = None
+    overdue: bool | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+class Register:
+    """Database access for issuing, finding and voiding papers."""
+
+    def __init__(self, database_url: str) -> None:
+        engine = get_engine(database_url)
+        self.dialect = engine.dialect.name
+        self.reading = sessionmaker(engine, expire_on_commit=False)
+        # On SQLite a writing transaction takes the database's write lock at
+        # BEGIN, so concurrent issuers queue instead of deadlocking.
+        self.writing = sessionmaker(engine.execution_options(write_lock=True), expire_on_commit=False)
+
+    def next_number(self, session: Session, kind: str, organisation: str, year: int) -> int:
+        """Take the next sequence of a series inside the caller's transaction.
+
+        Rolled back with the transaction, so a failed issue leaves no gap.
+        """
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Series)
+            .values(kind=kind, organisation=organisation, year=year, last_seq=0)
+            .on_conflict_do_nothing(index_elements=["kind", "organisation", "year"])
+        )
+        series = session.execute(
+            select(Series)
+            .where(Series.kind == kind, Series.organisation == organisation, Series.year == year)
+            .with_for_update()
+        ).scalar_one()
+        series.last_seq += 1
+        return series.last_seq
+
+    def find_by_number(self, session: Session, kind: str, number: str) -> Document | None:
+        return session.execute(select(Document).where(Document.kind == kind, Document.number == number)).scalar_one_or_none()
+
+    def get(self, document_id: str) -> Document:
+        with self.reading() as session:
+            document = session.get(Document, document_id)
+        if document is None:
+            raise NotFound(f"登记簿中没有这份文件：{document_id}")
+        return document
+
+    def search(self, query: RegisterQuery, today: dt.date) -> tuple[list[Document], int]:
+        conditions = []
+        if query.kind:
+            conditions.append(Document.kind == query.kind)
+        if query.year:
+            conditions.append(Document.year == query.year)
+        if query.month:
+            conditions.append(func.strftime("%m", Document.issued_on) == f"{query.month:02d}" if self.dialect == "sqlite"
+                              else func.extract("month", Document.issued_on) == query.month)
+        if query.status:
+            conditions.append(Document.status == query.status)
+        if query.recipient:
+            conditions.append(Document.recipient.contains(query.recipient))
+        if query.q:
+            for word in query.q.split():
+                conditions.append(or_(Document.search_text.contains(word), Document.number.contains(word)))
+        if query.overdue:
+            answered = select(Document.follows_id).where(Document.follows_id.is_not(None), Document.status == "issued")
+            conditions += [
+                Document.status == "issued",
+                Document.due_on.is_not(None),
+                Document.due_on < today,
+                Document.kind == "supervision-prompt",
+                Document.id.not_in(answered),
+            ]
+        with self.reading() as session:
+            total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
+            rows = session.execute(
+                select(Document)
+                .where(*conditions)
+                .order_by(Document.issued_on.desc(), Document.created_at.desc())
+                .limit(query.per_page)
+                .offset((query.page - 1) * query.per_page)
+            ).scalars().all()
+        return list(rows), total
+
+    def follow_up_of(self, session: Session, document_id: str) -> Document | None:
+        """The issued paper that escalates this one, if any."""
+        return session.execute(
+            select(Document).where(Document.follows_id == document_id, Document.status == "issued")
+        ).scalars().first()
+
+    def void(self, document_id: str, reason: str) -> Document:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidPayload("作废须写明理由", [ErrorDetail("reason", "必填")])
+        with self.writing() as session, session.begin():
+            document = session.get(Document, document_id)
+            if document is None:
+                raise NotFound(f"登记簿中没有这份文件：{document_id}")
+            if document.status == "voided":
+                raise Conflict(f"{document.number or '该文件'}已于此前作废")
+            document.status = "voided"
+            document.void_reason = reason
+            document.voided_at = utcnow()
+        return document
+
+    def set_pdf(self, document_id: str, pdf_key: str) -> bool:
+        """Remember the stored PDF of a paper; False if another request stored one first."""
+        with self.writing() as session, session.begin():
+            document = session.get(Document, document_id)
+            if document is None or document.pdf_key:
+                return False
+            document.pdf_key = pdf_key
+            return True
+
+
+def document_links(document_id: str) -> dict[str, str]:
+    base = f"/api/v1/documents/{document_id}"
+    return {"self": base, "docx": f"{base}/docx", "pdf": f"{base}/pdf"}
+
+
+def describe(document: Document, titles: dict[str, str], full: bool = True) -> dict[str, Any]:
+    """The register entry as the API shows it."""
+    out: dict[str, Any] = {
+        "id": document.id,
+        "kind": document.kind,
+        "title": titles.get(document.kind, document.kind),
+        "number": document.number,
+        "status": document.status,
+        "issued_on": document.issued_on.isoformat(),
+        "due_on": document.due_on.isoformat() if document.due_on else None,
+        "recipient": document.recipient,
+        "void_reason": document.void_reason,
+        "follows": document.follows_id,
+        "force_reason": document.force_reason,
+        "batch_id": document.batch_id,
+    }
+    if full:
+        out.update(payload=document.payload, template_sha256=document.template_sha256, file_sha256=document.file_sha256)
+    out["links"] = document_links(document.id)
+    return out
