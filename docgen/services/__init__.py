@@ -1,0 +1,1 @@
+"""The work of docgen, with no Flask in it."""

@@ -1,0 +1,107 @@
+"""Shared fixtures: an app on a real SQLite file, its client and CLI runner,
+and a real ``docgen serve`` (gunicorn, several workers) on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from docgen import create_app
+
+RESOURCES = Path(__file__).parent / "resources"
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "instance"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def app(data_dir: Path):
+    app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "SECRET_KEY": "test"})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def office(app):
+    return app.extensions["docgen"]
+
+
+def example(kind: str) -> dict:
+    from docgen.kinds import get_kind
+
+    return json.loads(json.dumps(get_kind(kind).example))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """``docgen serve`` in a subprocess, stopped at the end."""
+
+    def __init__(self, data_dir: Path, workers: int = 3, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        full_env = dict(os.environ, DOCGEN_DATA_DIR=str(data_dir), **(env or {}))
+        self.log = open(data_dir / "server.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "docgen.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("docgen serve exited:\n" + (data_dir / "server.log").read_text(errors="replace"))
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("docgen serve did not come up:\n" + (data_dir / "server.log").read_text(errors="replace"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, 15)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
