@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
 from urllib.parse import quote
 
@@ -245,7 +246,7 @@ def register_error_handlers(app: Flask) -> None:
 @openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
 def healthz() -> Response:
     converter = office().converter_status()
-    return jsonify({"status": "ok", "converter": converter})
+    return jsonify({"status": "ok", "worker_pid": os.getpid(), "converter": converter})
 
 
 def init_app(app: Flask) -> None:
