@@ -50,7 +50,7 @@ class Issued:
 
 
 def paper_filename(kind: Kind, label: str, ext: str) -> str:
-    """``督办提示-东卫督办〔2026〕7号.docx``: the title, then the number or a label."""
+    """``督办提示-XX督办〔2026〕7号.docx``: the title, then the number or a label."""
     unsafe = '/\\:*?"<>|\r\n\t'
     label = "".join("_" if c in unsafe else c for c in label).strip() or "草稿"
     return f"{kind.title}-{label}.{ext}"

@@ -16,7 +16,7 @@ from docgen.services.db import Document, Series, get_engine, utcnow
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
-    """``东卫督办〔2026〕7号``: 六角括号, the year in full, the sequence unpadded."""
+    """``督办〔2026〕7号`` after the prefix: 六角括号, the year in full, the sequence unpadded."""
     return f"{prefix}\u3014{year}\u3015{seq}号"
 
 
