@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -35,6 +41,33 @@ class RegisterQuery:
     per_page: int = 50
 
 
+class WriterQueue:
+    """Writers to one SQLite file take turns, across threads and processes.
+
+    SQLite's own busy handler polls with growing sleeps, so under load a
+    waiting writer can idle for hundreds of milliseconds after the lock is
+    free; a blocking ``flock`` wakes the next writer at once.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._thread_lock:
+            if self._fd is None or self._pid != os.getpid():  # a new process after fork
+                self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 class Register:
     """Database access for issuing, finding and voiding papers."""
 
@@ -44,7 +77,20 @@ class Register:
         self.reading = sessionmaker(engine, expire_on_commit=False)
         # On SQLite a writing transaction takes the database's write lock at
         # BEGIN, so concurrent issuers queue instead of deadlocking.
-        self.writing = sessionmaker(engine.execution_options(write_lock=True), expire_on_commit=False)
+        self._writing = sessionmaker(engine.execution_options(write_lock=True), expire_on_commit=False)
+        self._queue = None
+        if self.dialect == "sqlite":
+            self._queue = WriterQueue(Path(database_url.split("///", 1)[1] + ".writer.lock"))
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session for one writing transaction (use ``with session.begin()``)."""
+        if self._queue is None:
+            with self._writing() as session:
+                yield session
+            return
+        with self._queue.turn(), self._writing() as session:
+            yield session
 
     def next_number(self, session: Session, kind: str, organisation: str, year: int) -> int:
         """Take the next sequence of a series inside the caller's transaction.
