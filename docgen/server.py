@@ -57,7 +57,7 @@ def prepare_database(settings: dict[str, Any]) -> None:
         from docgen.services.db import upgrade_database
     except ImportError:
         return
-    upgrade_database(settings["DATABASE_URL"])
+    upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
 
 
 def start_converter_pool(settings: dict[str, Any]):
