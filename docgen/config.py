@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     # PDF converter: address of a shared pool (set by `docgen serve`), or empty
     # to start a pool inside this process on first use
     "CONVERTER_URL": "",
+    # the soffice program; empty = found on PATH
+    "SOFFICE": "",
     # LibreOffice instances in a pool (0 = one per core)
     "CONVERTER_INSTANCES": 0,
     # seconds one conversion may take before its instance is restarted
