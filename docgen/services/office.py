@@ -220,7 +220,7 @@ class Office:
         if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
             raise InvalidPayload(
                 f"{followed_title}的回复期限尚未届满",
-                [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写 force_reason 说明理由")],
+                [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写“提前问责理由”（force_reason）")],
             )
         earlier = prompt.payload
         filled = {
