@@ -56,6 +56,7 @@ def office_installed():
     assert HAVE_SOFFICE, "soffice is not installed (./dev installs libreoffice-writer-nogui)"
     assert HAVE_UNO, "/usr/bin/python3 cannot import uno (./dev installs python3-uno)"
 
+
 # (eastAsia font name, text) — the names official templates use
 SAMPLES = [
     ("仿宋_GB2312", "为深入贯彻落实中央八项规定精神仿宋正文"),
@@ -471,6 +472,74 @@ def test_soffice_killed_mid_conversion_request_is_retried(pool):
     assert after["retried_requests"] >= before["retried_requests"] + 1
     assert after["failed_requests"] == before["failed_requests"]
     assert pool.wait_ready(timeout=60)
+
+
+@needs_office
+def test_repeated_kills_during_a_burst_every_request_gets_its_pdf(pool):
+    # 3 kills spread over a burst of 12 concurrent conversions on 2 instances:
+    # soffice.bin mid-conversion, then the worker itself (its pipe closes),
+    # then soffice.bin again — often while the other instance is still
+    # restarting. Every request still gets its own, complete PDF.
+    assert pool.wait_ready(timeout=60)
+    pages = 12
+    docs = {i: make_docx(marker=f"第{i}份", pages=pages) for i in range(12)}
+    before = pool.status()
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def killer():
+        for k, what in enumerate(("pid", "worker_pid", "pid")):
+            while not stop.is_set():
+                busy = [i for i in pool.status()["instances"] if i["state"] == "busy" and i[what] not in killed and pid_alive(i[what])]
+                if busy:
+                    break
+                time.sleep(0.005)
+            else:
+                return
+            time.sleep(0.05 * (k + 1))  # a little way into the conversion
+            victim = busy[-1][what]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+            time.sleep(0.3)
+
+    kill_thread = threading.Thread(target=killer)
+    kill_thread.start()
+    try:
+        with ThreadPoolExecutor(max_workers=12) as ex:
+            futures = {i: ex.submit(pool.to_pdf, doc) for i, doc in docs.items()}
+            results = {i: f.result(timeout=120) for i, f in futures.items()}
+    finally:
+        stop.set()
+        kill_thread.join(30)
+    assert len(killed) == 3, "the burst ended before three kills"
+    for i, pdf in results.items():
+        assert check_pdf(pdf) == pages
+        assert f"第{i}份" in pdf_text(pdf)
+    assert not any(pid_alive(pid) for pid in killed)
+    after = pool.status()
+    assert after["failed_requests"] == before["failed_requests"]
+    assert after["crashes"] >= before["crashes"] + 3 and after["restarts"] >= before["restarts"] + 3
+    assert after["retried_requests"] >= before["retried_requests"] + 1
+    assert pool.wait_ready(timeout=60)
+    # nothing orphaned: per instance exactly one worker, one oosplash, one soffice.bin
+    assert len(own_processes(pool._base)) == 3 * pool.size, own_processes(pool._base)
+
+
+@needs_office
+def test_bad_document_fails_fast_without_restarts(pool):
+    # LibreOffice is fine but cannot open it: tried on a second instance, then a
+    # clear message — no restart, no retry loop
+    assert pool.wait_ready(timeout=60)
+    before = pool.status()
+    with pytest.raises(ConverterUnavailable) as info:
+        pool.to_pdf(b"\x00\x01 not a document " * 400)
+    assert info.value.status == 503
+    assert "两次转换均失败" in info.value.message and "无法打开该文档" in info.value.message
+    after = pool.status()
+    assert after["restarts"] == before["restarts"] and after["crashes"] == before["crashes"]
+    assert after["retried_requests"] == before["retried_requests"] + 1
+    assert after["failed_requests"] == before["failed_requests"] + 1
+    assert check_pdf(pool.to_pdf(make_docx())) == 1  # and the pool goes on
 
 
 @needs_office

@@ -20,8 +20,16 @@ Robustness (``tests/test_convert.py`` proves each case):
   group: worker, oosplash, soffice.bin) and restarted in the background; the
   request is retried once on another instance, then ``ConverterUnavailable``;
 * soffice crashing (even SIGKILL from outside) is noticed — at once for the
-  request in flight, within ~0.2 s for an idle instance — the instance is
-  restarted and the request in flight retried, so the caller gets its PDF;
+  request in flight, within ~0.2 s for an idle instance, and always before an
+  instance is handed a request — the instance is restarted and the request in
+  flight retried (up to ``retries`` = 3 times) on a ready instance, waiting for
+  one (a restarted one is fine) until the request's deadline, so the caller
+  gets its PDF. Every sign of a dead office counts as a crash, never as a bad
+  document: a disposed URP bridge, a RuntimeException about the connection, a
+  closed worker pipe, a process gone (a SIGKILLed soffice closes its pipe a
+  moment before it shows as dead, so the worker also checks the bridge);
+* a document that fails on two attempts while LibreOffice is fine is reported
+  at once (``ConverterUnavailable`` saying so), not retried further;
 * an instance is recycled (gracefully restarted) after ``max_jobs`` conversions;
 * every PDF is checked before it is returned (``%PDF-`` header, ``%%EOF``
   trailer, size > 1 KB, pypdf reads ≥ 1 page);
@@ -47,6 +55,7 @@ import io
 import json
 import logging
 import os
+import re
 import select
 import shutil
 import signal
@@ -80,6 +89,14 @@ SOFFICE_CANDIDATES = (
 MIN_PDF_BYTES = 1024
 START_ATTEMPTS = 3  # consecutive failed starts before an instance is "dead"
 REVIVE_AFTER = 30.0  # seconds after which a dead instance is tried again on demand
+#: a conversion error with any of these came from a dead office, not from the
+#: document: the instance is restarted and the request retried elsewhere
+_DEAD_OFFICE = re.compile(
+    r"DisposedException|BridgeException|NoConnectException|ConnectionSetupException"
+    r"|URP bridge|bridge (?:already )?disposed|disposed during call"
+    r"|broken pipe|connection (?:lost|closed|reset|refused)",
+    re.I,
+)
 
 
 # --------------------------------------------------------------------------- #
@@ -245,6 +262,37 @@ def office_alive():
     return True
 
 
+# what a call on a dead office raises: the bridge is gone, whatever else it says
+_DEAD_BRIDGE = ("DisposedException", "BridgeException", "NoConnectException",
+                "ConnectionSetupException")
+_DEAD_WORDS = ("dispos", "bridge", "connection", "broken pipe")
+
+
+def office_dead(exc, desktop):
+    """True when ``exc`` (raised by a conversion) means the office is gone.
+
+    Not only ``office_alive()``: when soffice.bin is SIGKILLed its pipe closes
+    (and the call fails) a moment before the kernel shows it as a zombie and
+    before oosplash exits, so on a loaded machine the process still looks
+    alive. So: a disposed bridge or a RuntimeException about the connection is
+    fatal by itself, and any other error is followed by one round trip to the
+    office, which fails at once on a disposed bridge.
+    """
+    name = type(exc).__name__
+    text = str(exc).lower()
+    if any(k in name for k in _DEAD_BRIDGE):
+        return True
+    if "RuntimeException" in name and any(w in text for w in _DEAD_WORDS):
+        return True
+    if not office_alive():
+        return True
+    try:
+        desktop.getComponents().hasElements()  # one call over the bridge
+    except Exception:
+        return True
+    return not office_alive()
+
+
 def start_office():
     global office, office_bin_pid
     profile = CFG["profile"]
@@ -378,10 +426,10 @@ def main():
             try:
                 convert(desktop, req["in"], req["out"])
             except Exception as exc:
-                alive = office_alive()
-                send({"ok": False, "fatal": not alive,
+                dead = office_dead(exc, desktop)
+                send({"ok": False, "fatal": dead,
                       "error": "%s: %s" % (type(exc).__name__, str(exc)[:500])})
-                if not alive:
+                if dead:
                     die(3)
             else:
                 send({"ok": True, "ms": round((time.monotonic() - t) * 1000)})
@@ -591,7 +639,7 @@ class LocalPool:
         fonts_conf: str | os.PathLike | None = None,
         start_timeout: float = 60,
         queue_timeout: float = 600,
-        retries: int = 1,
+        retries: int = 3,
     ):
         self.size = max(1, int(instances or os.cpu_count() or 1))
         self.timeout = float(timeout)
@@ -848,14 +896,22 @@ class LocalPool:
                 if self._closed:
                     return
                 for inst in self._instances:
-                    if inst.state != "ready":
-                        continue
-                    worker_gone = inst.proc is not None and inst.proc.poll() is not None
-                    if worker_gone or (inst.pid is not None and not _pid_alive(inst.pid)):
-                        inst.crashes += 1
-                        log.warning("docgen converter: instance %d (pid %s) died while idle", inst.index, inst.pid)
-                        self._restart(inst, "LibreOffice 进程在空闲时退出，已重启")
+                    if inst.state == "ready" and not self._instance_alive(inst):
+                        self._died_idle(inst)
                 self._cond.wait(0.2)
+
+    @staticmethod
+    def _instance_alive(inst: _Instance) -> bool:
+        """The worker, oosplash and soffice.bin of ``inst`` are all still running."""
+        if inst.proc is None or inst.proc.poll() is not None:
+            return False
+        return all(_pid_alive(pid) for pid in (inst.pid, inst.office_pid) if pid)
+
+    def _died_idle(self, inst: _Instance) -> None:
+        """A ready instance whose soffice is gone: restart it (caller holds the lock)."""
+        inst.crashes += 1
+        log.warning("docgen converter: instance %d (pid %s) died while idle", inst.index, inst.pid)
+        self._restart(inst, "LibreOffice 进程在空闲时退出，已重启")
 
     # ------------------------------------------------------------------ #
 
@@ -867,7 +923,14 @@ class LocalPool:
                     reason = self._unavailable_reason()
                     if reason:
                         raise ConverterUnavailable(reason)
-                    ready = [i for i in self._instances if i.state == "ready"]
+                    ready = []
+                    for inst in self._instances:
+                        if inst.state != "ready":
+                            continue
+                        if self._instance_alive(inst):
+                            ready.append(inst)
+                        else:  # died since the monitor last looked: never send it work
+                            self._died_idle(inst)
                     if ready:
                         inst = min(ready, key=lambda i: (i.index in tried, i.jobs))
                         inst.state = "busy"
@@ -903,16 +966,20 @@ class LocalPool:
             except _Timeout:
                 raise _Timeout(f"转换超过 {self.timeout:g} 秒未完成") from None
             if not reply.get("ok"):
-                if reply.get("fatal"):
-                    raise _InstanceFailure(f"LibreOffice 在转换中崩溃：{reply.get('error')}")
-                raise _ConversionError(f"LibreOffice 转换失败：{reply.get('error')}")
+                error = str(reply.get("error"))
+                # the worker says whether its office is dead; a lost bridge or a
+                # process that is gone by now is an instance failure whatever it said
+                if reply.get("fatal") or _DEAD_OFFICE.search(error) or not self._instance_alive(inst):
+                    raise _InstanceFailure(f"LibreOffice 在转换中崩溃：{error}")
+                raise _ConversionError(f"LibreOffice 转换失败：{error}")
             try:
                 pdf = dst.read_bytes()
-            except OSError as exc:
-                raise _ConversionError(f"LibreOffice 没有生成 PDF：{exc}") from exc
-            try:
                 check_pdf(pdf)
-            except ValueError as exc:
+            except (OSError, ValueError) as exc:
+                if not self._instance_alive(inst):
+                    raise _InstanceFailure(f"LibreOffice 在转换中崩溃：{exc}") from exc
+                if isinstance(exc, OSError):
+                    raise _ConversionError(f"LibreOffice 没有生成 PDF：{exc}") from exc
                 raise _ConversionError(str(exc)) from exc
             return pdf
         finally:
@@ -934,19 +1001,33 @@ class LocalPool:
         deadline = time.monotonic() + self.queue_timeout
         tried: set[int] = set()
         errors: list[str] = []
-        for attempt in range(1 + self.retries):
+        attempts = bad = timeouts = 0
+        while True:
+            # only a ready instance whose processes are alive; a crashed one is
+            # restarting and comes back ready (waits at most until the deadline)
             inst = self._acquire(tried, deadline)
             tried.add(inst.index)
-            if attempt:
+            if attempts:
                 with self._cond:
                     self._retried_requests += 1
+            attempts += 1
             try:
                 pdf = self._convert_on(inst, bytes(docx))
             except _ConversionError as exc:
+                # the office is alive and said no: the document, most likely
                 errors.append(f"实例 {inst.index}：{exc}")
+                bad += 1
                 with self._cond:
                     inst.last_error = str(exc)
                     self._release(inst)
+                if bad >= 2:  # failed the same way on a second healthy attempt: fail fast
+                    with self._cond:
+                        self._failed_requests += 1
+                    raise ConverterUnavailable(
+                        f"PDF 转换失败：该文档在 LibreOffice 正常运行时两次转换均失败，请检查文档内容（{'；'.join(errors)}）"
+                    ) from None
+                if attempts > self.retries:
+                    break
                 continue
             except BaseException as exc:  # timeout, crash, anything unexpected
                 if not isinstance(exc, _InstanceFailure):
@@ -955,6 +1036,7 @@ class LocalPool:
                 with self._cond:
                     if isinstance(exc, _Timeout):
                         inst.timeouts += 1
+                        timeouts += 1
                     else:
                         inst.crashes += 1
                     log.warning("docgen converter: instance %d failed (%s); restarting", inst.index, exc)
@@ -962,6 +1044,10 @@ class LocalPool:
                         self._restart(inst, str(exc))
                 if not isinstance(sys.exc_info()[1], Exception):
                     raise  # KeyboardInterrupt, SystemExit
+                # a crash is the office's fault: retried (up to ``retries`` times);
+                # over the time limit twice is the document's: given up
+                if timeouts >= 2 or attempts > self.retries:
+                    break
                 continue
             with self._cond:
                 inst.jobs_done += 1
@@ -969,7 +1055,7 @@ class LocalPool:
             return pdf
         with self._cond:
             self._failed_requests += 1
-        raise ConverterUnavailable(f"PDF 转换失败（已重试 {self.retries} 次）：" + "；".join(errors))
+        raise ConverterUnavailable(f"PDF 转换失败（已重试 {attempts - 1} 次）：" + "；".join(errors))
 
     def _release(self, inst: _Instance) -> None:
         """Give a busy instance back (caller holds the lock)."""
