@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from docgen import openapi
@@ -25,7 +26,9 @@ from docgen.errors import (
     UnsupportedMediaType,
 )
 from docgen.kinds import KINDS, get_kind
+from docgen.services import batch as batches
 from docgen.services.office import Office, RenderedFile
+from docgen.services.payloads import details_from
 from docgen.services.register import RegisterQuery
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -158,6 +161,58 @@ def void_document(document_id: str) -> Response:
 @openapi.doc(summary="本接口的 OpenAPI 3.1 描述", response=None)
 def openapi_json() -> Response:
     return jsonify(openapi.build(current_app))
+
+
+@bp.post("/batches")
+@openapi.doc(
+    summary="批量生成（后台进行）：先逐项校验，可签发编号，最后合成签批包",
+    request=openapi.BatchIn,
+    response=openapi.BatchOut,
+    status=202,
+    headers={"Idempotency-Key": "重试时带同一个键：同样的请求得到同一个批量任务"},
+)
+def create_batch() -> Response:
+    request_in = batch_request(json_body())
+    batch = batches.create_batch(
+        office(), request_in.kind, request_in.items, request_in.issue, request_in.duplex, idempotency_key=idempotency_key()
+    )
+    response = jsonify(batch)
+    response.status_code = 202
+    response.headers["Location"] = batch["links"]["self"]
+    return response
+
+
+@bp.get("/batches/<batch_id>")
+@openapi.doc(summary="批量任务的进度", response=openapi.BatchOut)
+def show_batch(batch_id: str) -> Response:
+    response = jsonify(batches.get_batch(office(), batch_id))
+    response.headers["X-Docgen-Worker"] = str(os.getpid())  # which web worker answered
+    return response
+
+
+@bp.get("/batches/<batch_id>/packet.pdf")
+@openapi.doc(summary="签批包：封面清单、书签、双面打印空白页、签章域（任务未完成时 409）", files=True)
+def batch_packet(batch_id: str) -> Response:
+    return send_file_response(batches.packet_file(office(), batch_id))
+
+
+@bp.get("/batches/<batch_id>/documents.zip")
+@openapi.doc(summary="批量任务的全部 .docx（zip，中文文件名；任务未完成时 409）", files=True)
+def batch_documents(batch_id: str) -> Response:
+    return send_file_response(batches.zip_file(office(), batch_id))
+
+
+def batch_request(data: Any) -> openapi.BatchIn:
+    """The body of POST /batches, checked: kind, items, issue, duplex."""
+    if not isinstance(data, dict):
+        raise InvalidPayload("请求内容应为一个 JSON 对象", [ErrorDetail("(body)", "应为 JSON 对象，含 kind 和 items")])
+    try:
+        parsed = openapi.BatchIn.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPayload("批量请求的内容有误", details_from(exc)) from None
+    if parsed.kind not in KINDS:
+        raise InvalidPayload("没有这种公文", [ErrorDetail("kind", f"可用的有 {', '.join(KINDS)}")])
+    return parsed
 
 
 def idempotency_key() -> str | None:

@@ -122,6 +122,87 @@ def register(kind, year, month, status, recipient, q, overdue, as_json, limit) -
     click.echo(f"共 {total} 份", err=True)
 
 
+@main.command()
+@click.argument("kind")
+@click.argument("rows", type=click.Path(dir_okay=False, exists=True))
+@click.option("--issue", is_flag=True, help="issue every row (number, date, register); otherwise drafts")
+@click.option("--no-duplex", is_flag=True, help="no blank pages for duplex printing")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the signing packet (.pdf)")
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False), help="also write every .docx into this zip")
+@click.option("--set", "fields", multiple=True, metavar="FIELD=VALUE",
+              help="a field every row lacks, e.g. --set 年度=2026 --set 月份=11 for a ledger")
+def batch(kind: str, rows: str, issue: bool, no_duplex: bool, output: str, zip_path: str | None, fields: tuple[str, ...]) -> None:
+    """Make one paper per row of ROWS (.xlsx, .csv or .json) — a ledger takes the whole sheet — and the signing packet.
+
+    A bad row is reported by its row and column and nothing is made.
+    """
+    from tqdm import tqdm
+
+    from docgen.kinds import get_kind
+    from docgen.services import batch as batches
+    from docgen.services.spreadsheet import read_items
+
+    if not output.lower().endswith(".pdf"):
+        raise click.ClickException("签批包应以 .pdf 结尾")
+    try:
+        kind_obj = get_kind(kind)
+        items = read_items(kind_obj, Path(rows).name, Path(rows).read_bytes(), _field_values(kind_obj, fields))
+        office = _office()
+        with tqdm(total=len(items), unit="份", desc=kind_obj.title, file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.update(done - bar.n)
+
+            result = batches.create_batch(office, kind, items, issue, not no_duplex, background=False, progress=progress)
+        if result["status"] != "done":
+            error = result["error"] or {}
+            click.echo(f"错误：{error.get('message', '批量任务没有完成')}", err=True)
+            for d in error.get("details", []):
+                click.echo(f"  {d['loc']}: {d['msg']}", err=True)
+            sys.exit(1)
+        _write_atomically(Path(output), batches.batch_packet(office, result["id"]))
+        if zip_path:
+            _write_atomically(Path(zip_path), batches.batch_zip(office, result["id"]))
+    except DocgenError as error:
+        _fail(error)
+        return
+    click.echo(f"{output}（{len(items)} 份{'，已签发' if issue else '草稿'}）")
+    papers = batches.batch_papers(office, result["id"])
+    if issue and papers:
+        click.echo(f"{papers[0]['label']} 至 {papers[-1]['label']}", err=True)
+
+
+def _field_values(kind, fields: tuple[str, ...]) -> dict[str, str]:
+    """``--set 年度=2026`` (a field's title or name) -> {"year": "2026"}."""
+    names = {info.title: name for name, info in kind.model.model_fields.items() if info.title}
+    out = {}
+    for pair in fields:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or (key not in kind.model.model_fields and key not in names):
+            raise click.BadParameter(f"{pair!r}：应为 字段=值，字段可用 {'、'.join(names)}", param_hint="--set")
+        out[names.get(key, key)] = value.strip()
+    return out
+
+
+@main.command()
+@click.option("--year", required=True, type=int)
+@click.option("--month", required=True, type=click.IntRange(1, 12))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="report.pdf")
+@click.option("--no-duplex", is_flag=True, help="no blank pages for duplex printing")
+def monthly(year: int, month: int, output: str, no_duplex: bool) -> None:
+    """The monthly report to the leaders (每月27日前): the month's papers and the overdue reminders, in one packet."""
+    from docgen.services.batch import monthly_report
+
+    try:
+        pdf = monthly_report(_office(), year, month, duplex=not no_duplex)
+    except DocgenError as error:
+        _fail(error)
+        return
+    _write_atomically(Path(output), pdf)
+    click.echo(f"{output}（{year}年{month}月督查工作月报，{len(pdf)} 字节）")
+
+
 def _write_atomically(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(content)

@@ -232,6 +232,23 @@ class Office:
         }
         return payload.model_copy(update=filled), prompt
 
+    def check_follow_up(self, kind_id: str, data: Any, prefix: str = "") -> None:
+        """Raise now what ``issue`` would raise about the paper an escalation follows.
+
+        (It is not in the register, is voided, or its reply deadline has not
+        passed.) For checking every item of a batch before any is issued;
+        ``prefix`` goes before every error path (``items.3``).
+        """
+        kind, payload = self.validate(kind_id, data, prefix)
+        if not kind.follows_kind:
+            return
+        with self.register.reading() as session:
+            try:
+                self._complete_follow_up(session, kind, payload, check_deadline=True)
+            except InvalidPayload as exc:
+                details = [ErrorDetail(f"{prefix}.{d.loc}" if prefix else d.loc, d.msg) for d in exc.details]
+                raise InvalidPayload(exc.message, details) from None
+
     # -- the register -----------------------------------------------------
     def document(self, document_id: str) -> dict[str, Any]:
         return describe(self.register.get(document_id), TITLES)
