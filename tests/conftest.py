@@ -3,6 +3,7 @@ and a real ``docgen serve`` (gunicorn, several workers) on a free port."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -52,6 +53,18 @@ def example(kind: str) -> dict:
     from docgen.kinds import get_kind
 
     return json.loads(json.dumps(get_kind(kind).example))
+
+
+def xlsx(rows: list[list]) -> bytes:
+    """A one-sheet .xlsx with these rows, as a clerk's spreadsheet would be."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def free_port() -> int:

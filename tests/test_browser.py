@@ -6,7 +6,6 @@ Screenshots of the main pages go to ``test-artifacts/screenshots/``.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from openpyxl import Workbook
+
+from tests.conftest import xlsx
 
 pytestmark = pytest.mark.browser
 
@@ -54,16 +54,6 @@ def page(browser, live_server):
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def upload(page, selector: str, name: str, content: bytes) -> None:

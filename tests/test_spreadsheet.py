@@ -7,25 +7,16 @@ import io
 import json
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from docgen.errors import InvalidPayload, MalformedRequest, UnsupportedMediaType
 from docgen.kinds import KINDS, get_kind
 from docgen.services.payloads import validate_payload
 from docgen.services.spreadsheet import example_spreadsheet, read_items
-from tests.conftest import RESOURCES, example
+from tests.conftest import RESOURCES, example, xlsx
 
 PROMPT = get_kind("supervision-prompt")
 LEDGER = get_kind("supervision-ledger")
-
-
-def xlsx(*rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(list(row))
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
 
 
 def locs(exc: pytest.ExceptionInfo) -> dict[str, str]:
@@ -57,14 +48,14 @@ def test_example_sheet_has_the_chinese_headers_and_real_dates() -> None:
 
 
 def test_chinese_headers_dates_lists_and_numbers_from_excel() -> None:
-    content = xlsx(
+    content = xlsx([
         ["单位或科室", "督查发现的工作", "存在问题", "回复期限（日）", "成文日期"],
         ["区人民医院", "院感防控", "落实进展缓慢、可能完不成任务", 5, dt.datetime(2026, 11, 5)],
         ["区中医院", "医疗质量", "工作未落实，落实不彻底", 3.0, "2026年11月6日"],
         [None, None, None, None, None],  # a blank line in the middle is skipped
         ["卫生监督所", "食品安全", "没有完成阶段性目标", "7", "2026/11/7"],
         ["区疾控中心", "预防接种", "工作未落实", None, "  "],
-    )
+    ])
     items = read_items(PROMPT, "督办提示.xlsx", content)
     assert items == [
         {"recipient": "区人民医院", "matter": "院感防控", "findings": ["落实进展缓慢", "可能完不成任务"], "reply_days": 5, "issued_on": "2026-11-05"},
@@ -107,7 +98,7 @@ def test_bad_rows_are_named_by_row_and_column_all_at_once() -> None:
 
 
 def test_unknown_and_duplicate_columns() -> None:
-    content = xlsx(["序号", "单位或科室", "督查发现的工作", "存在问题", "备注", "recipient"], [1, "区人民医院", "院感防控", "工作未落实", "x", "y"])
+    content = xlsx([["序号", "单位或科室", "督查发现的工作", "存在问题", "备注", "recipient"], [1, "区人民医院", "院感防控", "工作未落实", "x", "y"]])
     with pytest.raises(InvalidPayload) as exc:
         read_items(PROMPT, "a.xlsx", content)
     found = locs(exc)

@@ -9,12 +9,12 @@ import io
 import re
 
 import pytest
-from openpyxl import Workbook
 
 from docgen import create_app
 from docgen.errors import ConverterUnavailable
 from docgen.kinds import KINDS, get_kind
 from docgen.services.register import RegisterQuery
+from tests.conftest import xlsx
 
 
 def csrf_token(client, url: str = "/kinds/supervision-prompt") -> str:
@@ -41,16 +41,6 @@ def prompt_form(token: str, **overrides) -> dict:
             "reply_days": "5", "action": "issue"}
     data.update(overrides)
     return data
-
-
-def xlsx(rows: list[list]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # -- pages ---------------------------------------------------------------------------
