@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from docgen.errors import ConfigError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
@@ -41,6 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PENDING_BATCHES": 20,
     # items in one batch
     "MAX_BATCH_ITEMS": 2000,
+    # seconds without a heartbeat after which a batch's runner counts as dead
+    # and another process resumes the batch
+    "BATCH_STALE_SECONDS": 120,
+    # signs the web form's sessions and CSRF tokens; empty = one made once and
+    # kept in the data folder (secret_key), shared by every worker
     "SECRET_KEY": "",
 }
 
@@ -51,6 +58,7 @@ INT_KEYS = {
     "CONVERTER_MAX_JOBS",
     "MAX_PENDING_BATCHES",
     "MAX_BATCH_ITEMS",
+    "BATCH_STALE_SECONDS",
 }
 
 
@@ -62,7 +70,12 @@ def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, st
         value = environ.get(f"DOCGEN_{key}")
         if value is None or value == "":
             continue
-        settings[key] = int(value) if key in INT_KEYS else value
+        if key in INT_KEYS:
+            try:
+                value = int(value)
+            except ValueError:
+                raise ConfigError(f"DOCGEN_{key} 应为整数，现为 {value!r}") from None
+        settings[key] = value
     if overrides:
         settings.update(overrides)
     settings["DATA_DIR"] = str(Path(settings["DATA_DIR"]).resolve())

@@ -115,10 +115,16 @@ class HolidayDataMissing(InvalidPayload):
     code = "holiday_data_missing"
 
 
-class ProfileError(DocgenError):
-    """The organisation profile file is missing or invalid (a start-up error)."""
+class ConfigError(DocgenError):
+    """A setting is invalid (a start-up error)."""
 
     status = 500
+    code = "config_error"
+
+
+class ProfileError(ConfigError):
+    """The organisation profile file is missing or invalid (a start-up error)."""
+
     code = "profile_error"
 
 

@@ -61,3 +61,13 @@ def test_help_lists_the_commands(tmp_path, data_dir):
     result = docgen("--help", data_dir=data_dir, cwd=tmp_path)
     for command in ("serve", "render", "issue", "register"):
         assert command in result.stdout
+
+
+def test_a_setting_that_is_not_a_number_is_named(tmp_path, data_dir, monkeypatch):
+    payload = tmp_path / "p.json"
+    payload.write_text(json.dumps(example("supervision-prompt")), encoding="utf-8")
+    monkeypatch.setenv("DOCGEN_CONVERTER_TIMEOUT", "一分钟")
+    result = docgen("render", "supervision-prompt", str(payload), "-o", str(tmp_path / "out.docx"), data_dir=data_dir, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "DOCGEN_CONVERTER_TIMEOUT 应为整数" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.docx").exists()
