@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,10 +62,8 @@ def test_register_on_postgresql(postgres_url, data_dir):
         payload = dict(example("supervision-prompt"), recipient=f"单位{i}", issued_on="2026-11-20")
         return office.issue("supervision-prompt", payload).document["number"]
 
-    start = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(issue, range(80)))
-    assert time.monotonic() - start < 120
     assert sorted(int(n.split("〕")[1][:-1]) for n in numbers) == list(range(1, 81))
 
     payload = dict(example("supervision-prompt"), recipient="幂等", issued_on="2026-11-20")

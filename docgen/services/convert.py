@@ -668,6 +668,10 @@ class LocalPool:
         self._owner_pid = os.getpid()
         atexit.register(self.close)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     # ------------------------------------------------------------------ #
 
     def _unavailable_reason(self) -> str | None:
@@ -1452,7 +1456,7 @@ def stop_pool_process(proc: subprocess.Popen, timeout: float = 20) -> None:
 # --------------------------------------------------------------------------- #
 
 _factory_lock = threading.Lock()
-# one local pool per process and per configuration (pid, settings) -> pool
+# one local pool per process and per configuration: (pid, settings) -> pool
 _local_pools: dict[tuple, LocalPool] = {}
 _remotes: dict[str, RemoteConverter] = {}
 
@@ -1472,10 +1476,14 @@ def get_converter(settings: dict[str, Any] | None = None) -> Converter:
             if url not in _remotes:
                 _remotes[url] = RemoteConverter(url, timeout=max(300.0, 5 * args["timeout"]))
             return _remotes[url]
-        key = (os.getpid(), *sorted((k, str(v)) for k, v in args.items()))  # a fork gets its own
-        if key not in _local_pools:
-            _local_pools[key] = LocalPool(**args)
-        return _local_pools[key]
+        # one pool per process (a fork gets its own) and per way of running
+        # LibreOffice; the folder it works in is not part of the key, so apps
+        # of one process over other data folders share the warm instances
+        key = (os.getpid(), *sorted((k, str(v)) for k, v in args.items() if k != "work_dir"))
+        pool = _local_pools.get(key)
+        if pool is None or pool.closed:
+            pool = _local_pools[key] = LocalPool(**args)
+        return pool
 
 
 # --------------------------------------------------------------------------- #
