@@ -418,6 +418,10 @@ def _setup_styles(doc: DocumentObject) -> None:
     body = _paragraph_style(doc, "GWBody", "公文正文")
     body.paragraph_format.first_line_indent = Pt(2 * CHAR)
     body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    # a long body runs on to the next page (no keep-with-next: LibreOffice
+    # would move the whole paragraph off the title's page), and never leaves
+    # one line alone at the top or foot of a page
+    body.paragraph_format.widow_control = True
     _ind_chars(body.element, firstLineChars=200)
     salutation.next_paragraph_style = body
 
@@ -688,7 +692,6 @@ def build_supervision_prompt() -> DocumentObject:
         "{{ reply_days }}",
         "日进行回复。",
     )
-    body.paragraph_format.keep_with_next = True
     _signature(doc)
     return doc
 
@@ -714,7 +717,6 @@ def build_accountability_notice() -> DocumentObject:
         "{{ committee }}",
         "说明情况。",
     )
-    body.paragraph_format.keep_with_next = True
     _signature(doc)
     return doc
 

@@ -116,3 +116,23 @@ def test_without_libreoffice_pdf_is_503_and_docx_still_works(data_dir):
     docx = client.post("/api/v1/drafts/supervision-prompt", json=example("supervision-prompt"))
     assert docx.status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["supervision-prompt", "accountability-notice"])
+def test_a_long_notice_runs_on_from_the_title_page_with_the_signature_under_its_text(pdf_client, kind):
+    # a body too long for the first page starts under the title and runs on;
+    # the signature is never stranded on a page of its own
+    payload = dict(example("supervision-prompt"), matter="院感防控工作中的手卫生依从性、消毒隔离制度落实和医疗废物分类处置" * 12)
+    if kind == "accountability-notice":
+        payload = {"recipient": "区人民医院", "matter": payload["matter"], "findings": payload["findings"],
+                   "prompt_number": "东卫督办〔2026〕1号", "prompt_issued_on": "2026-11-02"}
+    response = pdf_client.post(f"/api/v1/drafts/{kind}?format=pdf", json=payload)
+    assert response.status_code == 200, response.data[:300]
+    with pdfplumber.open(io.BytesIO(response.data)) as pdf:
+        pages = [flat(page.extract_text() or "") for page in pdf.pages]
+    assert len(pages) == 2, pages
+    assert "通过督查发现你单位（科室）院感防控" in pages[0]
+    ending = "日进行回复。" if kind == "supervision-prompt" else "说明情况。"
+    # the body's last lines come before the signature on the last page
+    assert ending in pages[1] and "行政办公室" in pages[1]
+    assert "你单位（科室）" in pages[1][: pages[1].index(ending)]
