@@ -7,11 +7,11 @@ import datetime as dt
 import html
 import io
 import re
+import time
 
 import pytest
 
 from docgen import create_app
-from docgen.errors import ConverterUnavailable
 from docgen.kinds import KINDS, get_kind
 from docgen.services.register import RegisterQuery
 from tests.conftest import xlsx
@@ -222,37 +222,29 @@ def test_draft_docx_download(client):
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
 
 
-def test_preview_without_converter_says_so_and_offers_the_docx(client, office, monkeypatch):
-    def broken(docx: bytes) -> bytes:
-        raise ConverterUnavailable("LibreOffice 未启动")
-
-    monkeypatch.setattr(office, "to_pdf", broken)
+def test_preview_without_libreoffice_says_so_and_offers_the_docx(data_dir):
+    client = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "test", "SOFFICE": "/nonexistent/soffice"}).test_client()
     token = csrf_token(client)
     response = client.post("/kinds/supervision-prompt", data=prompt_form(token, action="preview"))
     assert response.status_code == 200
     page = text(response)
-    assert "暂时无法生成预览" in page and "LibreOffice 未启动" in page
+    assert "暂时无法生成预览" in page and "找不到 LibreOffice" in page
     assert 'value="docx"' in page
 
 
-def test_preview_shows_page_images(client, office, monkeypatch):
-    monkeypatch.setattr(office, "to_pdf", lambda docx: _tiny_pdf())
+def test_preview_shows_the_pages_of_the_draft(client):
+    # a real LibreOffice and pdftoppm: one PNG per page of the draft
     token = csrf_token(client)
-    page = text(client.post("/kinds/supervision-prompt", data=prompt_form(token, action="preview")))
-    assert 'id="preview"' in page
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    one = text(client.post("/kinds/supervision-prompt", data=prompt_form(token, action="preview")))
+    assert 'id="preview"' in one and "共 1 页" in one
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', one)
     assert len(images) == 1
-    assert base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def _tiny_pdf() -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    png = base64.b64decode(images[0])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert 1.3 < height / width < 1.5  # an A4 page
+    long = text(client.post("/kinds/supervision-prompt", data=prompt_form(token, action="preview", matter="院感防控工作中的手卫生依从性" * 30)))
+    assert "共 2 页" in long and len(re.findall(r'src="data:image/png;base64,', long)) == 2
 
 
 # -- uploads ---------------------------------------------------------------------------------------
@@ -475,17 +467,7 @@ def test_unexpected_error_is_a_chinese_500_page_and_json_for_the_api(client, off
     assert api.status_code == 500 and api.is_json and api.get_json()["error"] == "internal_error"
 
 
-def test_batch_start_reads_the_sheet_and_redirects_to_the_progress_page(client, monkeypatch):
-    from docgen.services import batch
-
-    calls = {}
-
-    def fake_create(office, kind_id, items, issue, duplex=True, **kw):
-        calls.update(kind=kind_id, items=items, issue=issue)
-        return {"id": "b1", "kind": kind_id, "status": "queued", "done": 0, "total": len(items), "issue": issue,
-                "links": {"self": "/api/v1/batches/b1", "packet": "/api/v1/batches/b1/packet.pdf", "documents": "/api/v1/batches/b1/documents.zip"}}
-
-    monkeypatch.setattr(batch, "create_batch", fake_create)
+def test_batch_start_reads_the_sheet_and_shows_the_progress_page(client):
     token = csrf_token(client, "/batches/new")
     sheet = xlsx([["单位或科室", "督查发现的工作", "存在问题"], ["区人民医院", "院感防控", "工作未落实"], ["区中医医院", "饮片管理", "落实不彻底"]])
     response = client.post(
@@ -493,13 +475,20 @@ def test_batch_start_reads_the_sheet_and_redirects_to_the_progress_page(client, 
         data={"csrf_token": token, "kind": "supervision-prompt", "mode": "draft", "upload": (io.BytesIO(sheet), "rows.xlsx")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 303 and response.headers["Location"].endswith("/batches/b1")
-    assert calls["kind"] == "supervision-prompt" and calls["issue"] is False
-    assert [i["recipient"] for i in calls["items"]] == ["区人民医院", "区中医医院"]
-
-    monkeypatch.setattr(batch, "get_batch", lambda office, batch_id: fake_create(office, "supervision-prompt", [1, 2], False))
-    page = text(client.get("/batches/b1"))
-    assert 'data-url="/api/v1/batches/b1"' in page and "0 / 2" in page and "batch.js" in page
+    assert response.status_code == 303
+    page_url = response.headers["Location"]
+    batch_id = page_url.rsplit("/", 1)[1]
+    page = text(client.get(page_url))
+    assert f'data-url="/api/v1/batches/{batch_id}"' in page and "/ 2" in page and "batch.js" in page
+    for _ in range(600):  # the batch runs in the background
+        progress = client.get(f"/api/v1/batches/{batch_id}").get_json()
+        if progress["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert progress["status"] == "done" and progress["done"] == 2 and progress["issue"] is False
+    done = text(client.get(page_url))
+    assert "区人民医院" in done and "区中医医院" in done and "已完成 2 / 2 份" in done
+    assert client.get(f"/api/v1/batches/{batch_id}/packet.pdf").status_code == 200
 
 
 def test_batch_with_a_bad_row_names_it(client):
