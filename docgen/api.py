@@ -10,13 +10,13 @@ import json
 import logging
 import os
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from docgen import openapi
+from docgen.downloads import send_file_response
 from docgen.errors import (
     DocgenError,
     ErrorDetail,
@@ -27,7 +27,7 @@ from docgen.errors import (
 )
 from docgen.kinds import KINDS, get_kind
 from docgen.services import batch as batches
-from docgen.services.office import Office, RenderedFile
+from docgen.services.office import Office
 from docgen.services.payloads import details_from
 from docgen.services.register import RegisterQuery
 
@@ -57,17 +57,6 @@ def json_body() -> Any:
             "请求体不是合法的 JSON",
             [ErrorDetail("(body)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")],
         ) from None
-
-
-def send_file_response(file: RenderedFile) -> Response:
-    """The file, with its Chinese name in Content-Disposition (RFC 5987 / 6266)."""
-    response = Response(file.content, mimetype=file.mimetype)
-    ascii_name = file.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file.filename, safe='')}"
-    )
-    response.headers["Content-Length"] = str(len(file.content))
-    return response
 
 
 @bp.get("/kinds")

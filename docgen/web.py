@@ -42,6 +42,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from docgen.downloads import send_file_response
 from docgen.errors import (
     ConverterUnavailable,
     DocgenError,
@@ -367,7 +368,7 @@ def kind_submit(kind_id: str):
     values = values_from_payload(fields, data)
     if action == "docx":
         try:
-            return send_file(office().draft(kind.id, data, "docx"))
+            return send_file_response(office().draft(kind.id, data, "docx"))
         except InvalidPayload as error:
             errors = map_errors(fields, error)
             errors.outcome = "未生成草稿"
@@ -464,7 +465,7 @@ def example_sheet(kind_id: str, fmt: str) -> Response:
     if fmt not in ("xlsx", "csv"):
         abort(404)
     content = example_spreadsheet(kind, fmt)
-    return send_file(RenderedFile(content, f"{kind.title}-示例表格.{fmt}", SPREADSHEET_TYPES[fmt]))
+    return send_file_response(RenderedFile(content, f"{kind.title}-示例表格.{fmt}", SPREADSHEET_TYPES[fmt]))
 
 
 @bp.get("/documents/<document_id>")
@@ -630,12 +631,6 @@ def batch_page(batch_id: str) -> str:
 
 
 # -- helpers for the views and templates ----------------------------------------------------------------
-def send_file(file: RenderedFile) -> Response:
-    from docgen.api import send_file_response
-
-    return send_file_response(file)
-
-
 def _official_date(value: Any) -> str:
     if not value:
         return ""
