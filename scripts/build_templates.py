@@ -681,7 +681,7 @@ def _notice_head(doc: DocumentObject, *title: str) -> None:
 def build_supervision_prompt() -> DocumentObject:
     doc = _new_document("督办提示")
     _notice_head(doc, "{{ org_name }}", "督办提示")
-    body = _para(
+    _para(
         doc,
         "公文正文",
         "通过督查发现你单位（科室）",
@@ -700,7 +700,7 @@ def build_accountability_notice() -> DocumentObject:
     doc = _new_document("督查问责通知书")
     # the seed's title carries no organisation name
     _notice_head(doc, "督查问责通知书")
-    body = _para(
+    _para(
         doc,
         "公文正文",
         "通过督查发现你单位（科室）",
