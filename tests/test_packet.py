@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from docgen.services.batch import convert_papers, join_documents
 from docgen.services.packet import (
     PacketEntry,
-    assemble_packet,
+    build_packet,
     cover_docx,
     file_list_cover,
     page_count,
@@ -70,7 +70,7 @@ def widgets(reader: PdfReader) -> dict[str, tuple[int, list[float]]]:
 def test_packet_cover_bookmarks_duplex_page_numbers_and_signature_fields(office, papers) -> None:
     counts = [page_count(p.pdf) for p in papers]
     assert counts[0] == 1 and counts[1] >= 2  # the longer prompt runs over a page
-    packet, placed = assemble_packet(papers, duplex=True, to_pdf=office.to_pdf, subtitle="督办提示　共 4 份")
+    packet, placed = build_packet(papers, duplex=True, to_pdf=office.to_pdf, subtitle="督办提示　共 4 份")
     reader = PdfReader(io.BytesIO(packet))
     texts = page_texts(packet)
 
@@ -120,7 +120,7 @@ def test_packet_cover_bookmarks_duplex_page_numbers_and_signature_fields(office,
 
 
 def test_seal_box_covers_the_issuing_offices_and_the_date(office, papers) -> None:
-    packet, placed = assemble_packet(papers[:1], to_pdf=office.to_pdf)
+    packet, placed = build_packet(papers[:1], to_pdf=office.to_pdf)
     with pdfplumber.open(io.BytesIO(packet)) as doc:
         page = doc.pages[placed[0].field_page]
         words = {w["text"]: w for w in page.extract_words()}
@@ -142,7 +142,7 @@ def test_seal_box_of_a_paper_without_signature_block(office) -> None:
 
 
 def test_simplex_packet_has_no_blank_pages(office, papers) -> None:
-    packet, placed = assemble_packet(papers, duplex=False, to_pdf=office.to_pdf)
+    packet, placed = build_packet(papers, duplex=False, to_pdf=office.to_pdf)
     counts = [page_count(p.pdf) for p in papers]
     reader = PdfReader(io.BytesIO(packet))
     assert len(reader.pages) == placed[0].first_page + sum(counts)

@@ -532,7 +532,7 @@ def _finish(office: Office, batch_id: str, token: str, kind: Kind, cut: dict[int
         ))
     day = office.today()
     subtitle = f"{kind.title}　共 {len(entries)} 份　{format_official_date(day)}" + ("" if batch.issue else "（草稿，未编号）")
-    packet = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), subtitle=subtitle, title=f"{kind.title}签批包")
+    packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), subtitle=subtitle, title=f"{kind.title}签批包")
     with office.register.reading() as session:
         numbers = dict(session.execute(select(Document.id, Document.number).where(Document.batch_id == batch_id)).all())
     archive = _zip(office, kind, files, numbers)
@@ -744,7 +744,8 @@ def monthly_report(office: Office, year: int, month: int, duplex: bool = True) -
     entries = [
         PacketEntry(pdf, d["number"] or d["title"], d["recipient"], d["title"]) for d, pdf in zip(included, pdfs, strict=True)
     ]
-    return build_packet(entries, duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, title=cover.title)
+    packet, _ = build_packet(entries, duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, title=cover.title)
+    return packet
 
 
 def _all(office: Office, query) -> list[dict[str, Any]]:

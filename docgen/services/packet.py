@@ -408,8 +408,9 @@ def build_packet(
     cover: Cover | None = None,
     title: str = "签批包",
     subtitle: str = "",
-) -> bytes:
-    """One PDF: the cover, then every paper, with bookmarks and empty signature fields.
+) -> tuple[bytes, list[Placed]]:
+    """One PDF: the cover, then every paper, with bookmarks and empty signature
+    fields; and where each paper and its signature field landed.
 
     ``to_pdf`` converts the cover's .docx (the Office's converter).
     ``cover`` defaults to the list of papers (``file_list_cover``, under ``subtitle``).
@@ -417,20 +418,6 @@ def build_packet(
     are named ``签章_1``, ``签章_2`` … in the order of ``entries``; the
     cover's is ``签批``.
     """
-    packet, _ = assemble_packet(entries, duplex, to_pdf=to_pdf, cover=cover, title=title, subtitle=subtitle)
-    return packet
-
-
-def assemble_packet(
-    entries: Sequence[PacketEntry],
-    duplex: bool = True,
-    *,
-    to_pdf: Callable[[bytes], bytes],
-    cover: Cover | None = None,
-    title: str = "签批包",
-    subtitle: str = "",
-) -> tuple[bytes, list[Placed]]:
-    """``build_packet``, and where each paper and its signature field landed."""
     import pypdfium2 as pdfium
 
     counts = [page_count(e.pdf) for e in entries]
