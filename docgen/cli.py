@@ -192,10 +192,18 @@ def _field_values(kind, fields: tuple[str, ...]) -> dict[str, str]:
 @click.option("--no-duplex", is_flag=True, help="no blank pages for duplex printing")
 def monthly(year: int, month: int, output: str, no_duplex: bool) -> None:
     """The monthly report to the leaders (每月27日前): the month's papers and the overdue reminders, in one packet."""
+    from tqdm import tqdm
+
     from docgen.services.batch import monthly_report
 
     try:
-        pdf = monthly_report(_office(), year, month, duplex=not no_duplex)
+        with tqdm(unit="份", desc=f"{year}年{month}月督查工作月报", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            pdf = monthly_report(_office(), year, month, duplex=not no_duplex, progress=progress)
     except DocgenError as error:
         _fail(error)
         return

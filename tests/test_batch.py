@@ -280,6 +280,7 @@ def test_cli_batch_from_a_gbk_csv_and_the_monthly_report(tmp_path) -> None:
     result = runner.invoke(docgen_cli, ["batch", "supervision-prompt", str(RESOURCES / "prompts-gbk.csv"), "--issue",
                                         "-o", str(packet), "--zip", str(archive)], env=env)
     assert result.exit_code == 0, result.output
+    assert "3/3" in result.output  # the progress bar ran to the end
     reader = PdfReader(packet)
     titles = [o.title for o in reader.outline]
     assert titles[1:] == ["东卫督办〔2026〕1号 区人民医院", "东卫督办〔2026〕2号 区中医院", "东卫督办〔2026〕3号 卫生监督所"]
@@ -311,6 +312,7 @@ def test_cli_batch_from_a_gbk_csv_and_the_monthly_report(tmp_path) -> None:
     if today > dt.date(2026, 11, 11):
         assert "东卫督办〔2026〕2号" in overdue  # issued 11月6日 with 3 working days to reply
     assert len(PdfReader(report).outline) == 1 + len(in_november)
+    assert f"{len(in_november)}/{len(in_november)}" in monthly.output  # the papers' progress, to the end
 
 
 @pytest.mark.slow

@@ -685,13 +685,16 @@ def _restart_numbering(sect) -> None:
 _STATUS = {"issued": "已签发", "voided": "已作废"}
 
 
-def monthly_report(office: Office, year: int, month: int, duplex: bool = True) -> bytes:
+def monthly_report(
+    office: Office, year: int, month: int, duplex: bool = True, progress: Callable[[int, int], None] | None = None
+) -> bytes:
     """The monthly report to the leaders (每月27日前): a packet of the month's papers.
 
     The cover lists every paper of the register issued that month (number,
     title, recipient, date, reply deadline, status) and the reminders whose
     reply deadline has passed with no reply (as of today); then come the
     month's papers themselves (voided ones are listed, not included).
+    ``progress(done, total)`` is called as the papers' PDFs are ready.
     """
     from docgen.services.packet import Cover, CoverTable
     from docgen.services.register import RegisterQuery
@@ -739,8 +742,16 @@ def monthly_report(office: Office, year: int, month: int, duplex: bool = True) -
         tables=[listed, late],
     )
     included = [d for d in papers if d["status"] != "voided"]
+    tracker = _Progress(0, len(included), progress)
+    tracker.report()
+
+    def paper_pdf(d: dict[str, Any]) -> bytes:
+        pdf = office.document_file(d["id"], "pdf").content
+        tracker.add(1)
+        return pdf
+
     with ThreadPoolExecutor(_converter_instances(office)) as pool:
-        pdfs = list(pool.map(lambda d: office.document_file(d["id"], "pdf").content, included))
+        pdfs = list(pool.map(paper_pdf, included))
     entries = [
         PacketEntry(pdf, d["number"] or d["title"], d["recipient"], d["title"]) for d, pdf in zip(included, pdfs, strict=True)
     ]
