@@ -145,6 +145,10 @@ def test_ledger_errors_name_the_row() -> None:
 def test_json_files() -> None:
     items = read_items(PROMPT, "prompts.json", (RESOURCES / "prompts.json").read_bytes())
     assert items[1] == {"recipient": "区疾控中心", "matter": "预防接种", "findings": ["可能完不成任务"]}
+    # one paper's payload, as it is POSTed to the API
+    assert read_items(PROMPT, "p.json", json.dumps(example("supervision-prompt")).encode()) == [example("supervision-prompt")]
+    with pytest.raises(InvalidPayload):
+        read_items(PROMPT, "p.json", b"42")
     ledger = read_items(LEDGER, "l.json", json.dumps(example("supervision-ledger")).encode())
     assert validate_payload(LEDGER, ledger[0]) == validate_payload(LEDGER, example("supervision-ledger"))
     with pytest.raises(InvalidPayload) as exc:

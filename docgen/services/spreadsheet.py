@@ -221,10 +221,10 @@ def _json_records(kind: Kind, content: bytes) -> list[_Record]:
         raise MalformedRequest("不是合法的 JSON 文件", [ErrorDetail("(文件)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")]) from None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
-    elif isinstance(data, dict) and kind.rows_field and _has_rows(kind, data):
+    elif isinstance(data, dict):  # one paper, as its payload is POSTed to the API
         data = [data]
     if not isinstance(data, list):
-        raise InvalidPayload('JSON 文件应为对象的列表，或 {"items": [...]}', [ErrorDetail("(文件)", "应为列表")])
+        raise InvalidPayload('JSON 文件应为一份公文的内容（对象）、对象的列表，或 {"items": [...]}', [ErrorDetail("(文件)", "应为对象或列表")])
     records = []
     for i, entry in enumerate(data):
         if not isinstance(entry, dict):
