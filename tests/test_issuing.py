@@ -217,3 +217,16 @@ def test_database_url_switches_database(tmp_path):
 
 def test_today_is_not_a_fixed_date(office):
     assert abs((office.today() - dt.date.today()).days) <= 1
+
+
+def test_a_deadline_in_a_year_without_holiday_data_is_422_and_takes_no_number(client):
+    from docgen.services.dates import holiday_years
+
+    last = holiday_years()[1]
+    late = issue(client, "supervision-prompt", prompt(issued_on=f"{last}-12-29", reply_days=10))
+    assert late.status_code == 422
+    assert late.json["error"] == "holiday_data_missing" and str(last + 1) in late.json["message"]
+    assert late.json["details"][0]["loc"] == "reply_days"
+    assert client.get("/api/v1/documents").json == []
+    first = issue(client, "supervision-prompt", prompt(issued_on=f"{last}-11-02"))
+    assert first.json["number"] == f"东卫督办〔{last}〕1号"
