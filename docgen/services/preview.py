@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen.errors import ConverterUnavailable
+from docgen.services.packet import page_count
 
 DEFAULT_RESOLUTION = 60  # dots per inch: an A4 page is about 500 × 700 pixels
 DEFAULT_MAX_PAGES = 6
@@ -30,14 +31,10 @@ class Preview:
         return self.page_count > len(self.pages)
 
 
-def page_count(pdf: bytes) -> int:
+def _page_count(pdf: bytes) -> int:
     """How many pages a PDF has (0 if it cannot be read)."""
     try:
-        from io import BytesIO
-
-        from pypdf import PdfReader
-
-        return len(PdfReader(BytesIO(pdf)).pages)
+        return page_count(pdf)
     except Exception:  # a broken PDF still gets whatever pdftoppm makes of it
         return 0
 
@@ -67,4 +64,4 @@ def pdf_to_png(pdf: bytes, resolution: int = DEFAULT_RESOLUTION, max_pages: int 
         # page-1.png, page-01.png or page-001.png, depending on the page count
         files = sorted(Path(tmp).glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
         pages = [f.read_bytes() for f in files]
-    return Preview(pages=pages, page_count=max(page_count(pdf), len(pages)))
+    return Preview(pages=pages, page_count=max(_page_count(pdf), len(pages)))
