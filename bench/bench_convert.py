@@ -25,7 +25,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from docgen.services.convert import FONTS_CONF, LocalPool, check_pdf
+from docgen.converter import FONTS_CONF, LocalPool, check_pdf
 
 
 def one_page_docx() -> bytes:

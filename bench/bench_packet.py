@@ -34,9 +34,9 @@ from docxtpl import DocxTemplate
 from pypdf import PdfReader, PdfWriter
 
 from docgen.config import load_settings
+from docgen.converter import FONTS_CONF, get_converter
 from docgen.kinds import get_kind
 from docgen.services import batch as batches
-from docgen.services.convert import FONTS_CONF, get_converter
 from docgen.services.office import Office
 
 FINDINGS = ["工作未落实", "落实不彻底", "落实进展缓慢", "没有完成阶段性目标", "可能完不成任务"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -256,6 +257,7 @@ def register_query(args) -> RegisterQuery:
 def error_response(error: DocgenError) -> Response:
     response = jsonify(error.as_dict())
     response.status_code = error.status
+    response.headers.update(error.headers())
     return response
 
 
@@ -290,7 +292,16 @@ def register_error_handlers(app: Flask) -> None:
 @openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
 def healthz() -> Response:
     converter = office().converter_status()
-    return jsonify({"status": "ok", "worker_pid": os.getpid(), "converter": converter})
+    # 200 while the service answers; "status" says whether PDFs work right now
+    return jsonify({"status": "ok" if converter.get("ok") else "degraded", "worker": worker_id(), "converter": converter})
+
+
+_worker_ids: dict[int, str] = {}
+
+
+def worker_id() -> str:
+    """An opaque name of this web worker process (not its process id)."""
+    return _worker_ids.setdefault(os.getpid(), secrets.token_hex(4))
 
 
 def init_app(app: Flask) -> None:

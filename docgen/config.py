@@ -39,6 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "CONVERTER_TIMEOUT": 60,
     # conversions after which an instance is restarted anyway
     "CONVERTER_MAX_JOBS": 200,
+    # shared key of the pool and its clients; empty = `docgen serve` makes one per start
+    "CONVERTER_AUTHKEY": "",
+    # conversion requests waiting for an instance before new ones get 429 (batches wait, never refused)
+    "CONVERTER_QUEUE_LIMIT": 8,
+    # largest document one request may convert: bytes of text (uncompressed), and pages
+    "CONVERTER_MAX_BYTES": 64 * 1024 * 1024,
+    "CONVERTER_MAX_PAGES": 500,
+    # documents with this much text or more are "large": they never hold the last free instance
+    "CONVERTER_LARGE_BYTES": 1024 * 1024,
     # batches queued or running at once before new ones get 429
     "MAX_PENDING_BATCHES": 20,
     # items in one batch
@@ -56,6 +65,10 @@ INT_KEYS = {
     "CONVERTER_INSTANCES",
     "CONVERTER_TIMEOUT",
     "CONVERTER_MAX_JOBS",
+    "CONVERTER_QUEUE_LIMIT",
+    "CONVERTER_MAX_BYTES",
+    "CONVERTER_MAX_PAGES",
+    "CONVERTER_LARGE_BYTES",
     "MAX_PENDING_BATCHES",
     "MAX_BATCH_ITEMS",
     "BATCH_STALE_SECONDS",

@@ -33,6 +33,10 @@ class DocgenError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with this error's answer."""
+        return {}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "error": self.code,
@@ -100,6 +104,29 @@ class QueueFull(DocgenError):
 
     status = 429
     code = "queue_full"
+
+
+@dataclass
+class ConverterBusy(QueueFull):
+    """The PDF converter's queue is full; ``retry_after`` seconds is a fair wait."""
+
+    retry_after: int = 5
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyPages(InvalidPayload):
+    """The document has more pages than one conversion request may have."""
+
+    code = "too_many_pages"
+
+    @classmethod
+    def over(cls, pages: int, limit: int) -> TooManyPages:
+        return cls(
+            f"文档共 {pages} 页，超过单次转换 PDF 的上限 {limit} 页，请拆分后再试",
+            [ErrorDetail("(document)", f"{pages} 页，上限 {limit} 页（DOCGEN_CONVERTER_MAX_PAGES）")],
+        )
 
 
 class ConverterUnavailable(DocgenError):

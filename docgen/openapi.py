@@ -97,6 +97,7 @@ class BatchOut(BaseModel):
 
 class Health(BaseModel):
     status: str
+    worker: str
     converter: dict[str, Any]
 
 

@@ -1,7 +1,8 @@
 """``docgen serve``: gunicorn with several workers over one converter pool.
 
 The pool of LibreOffice instances is started once, in its own process, before
-the workers; each worker reaches it through ``DOCGEN_CONVERTER_URL``.
+the workers, and started again whenever it dies; each worker reaches it
+through ``DOCGEN_CONVERTER_URL``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from docgen.config import load_settings
+from docgen.converter import PoolProcess, run_pool_process
 
 
 class _Gunicorn(BaseApplication):
@@ -48,7 +50,7 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
         ).run()
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.stop()
 
 
 def prepare_database(settings: dict[str, Any]) -> None:
@@ -60,14 +62,15 @@ def prepare_database(settings: dict[str, Any]) -> None:
     upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
 
 
-def start_converter_pool(settings: dict[str, Any]):
-    """Start the shared LibreOffice pool unless one is configured already."""
+def start_converter_pool(settings: dict[str, Any]) -> PoolProcess | None:
+    """Start the shared LibreOffice pool, supervised, unless one is configured already.
+
+    The pool process is restarted whenever it dies; the workers find it through
+    ``DOCGEN_CONVERTER_URL`` and ``DOCGEN_CONVERTER_AUTHKEY``.
+    """
     if settings.get("CONVERTER_URL"):
         return None
-    try:
-        from docgen.services.convert import run_pool_process
-    except ImportError:
-        return None
-    process, address = run_pool_process(settings)
-    os.environ["DOCGEN_CONVERTER_URL"] = address
-    return process
+    pool = run_pool_process(settings)
+    os.environ["DOCGEN_CONVERTER_URL"] = pool.address
+    os.environ["DOCGEN_CONVERTER_AUTHKEY"] = pool.authkey.decode()
+    return pool

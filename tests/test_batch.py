@@ -258,8 +258,9 @@ def test_batch_survives_libreoffice_crash(client, office) -> None:
     items = prompts(40)
     batch = client.post("/api/v1/batches", json={"kind": "supervision-prompt", "items": items}).get_json()
     time.sleep(0.3)  # the first runs are being converted
-    status = office.converter_status()
-    pids = [inst["pid"] for inst in status["instances"] if inst["pid"]]  # soffice.bin of each instance
+    from docgen.converter import get_converter
+
+    pids = [inst["pid"] for inst in get_converter(office.settings).process_ids() if inst["pid"]]  # soffice.bin of each instance
     assert pids
     for pid in pids:  # only this pool's LibreOffice processes
         try:
@@ -360,7 +361,7 @@ def kill_web_processes(master: int) -> list[int]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"docgen.services.convert" in cmdline:
+        if b"docgen.converter" in cmdline:
             pool.append(pid)
         else:
             os.kill(pid, signal.SIGKILL)

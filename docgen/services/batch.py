@@ -48,7 +48,6 @@ from sqlalchemy.exc import IntegrityError
 
 from docgen.errors import (
     Conflict,
-    ConverterUnavailable,
     DocgenError,
     ErrorDetail,
     IdempotencyMismatch,
@@ -506,13 +505,8 @@ def convert_papers(office: Office, docxs: Sequence[bytes]) -> list[CutPaper]:
 
 
 def _to_pdf(office: Office, docx: bytes) -> bytes:
-    """Office.to_pdf, tried once more when LibreOffice failed (the pool restarts a crashed instance)."""
-    try:
-        return office.to_pdf(docx)
-    except ConverterUnavailable as exc:
-        log.warning("docgen batch: conversion failed (%s); trying once more", exc.message)
-        time.sleep(0.5)
-        return office.to_pdf(docx)
+    """Office.to_pdf as background work; the converter retries what is transient, so no retry here."""
+    return office.to_pdf(docx, background=True)
 
 
 def _finish(office: Office, batch_id: str, token: str, kind: Kind, cut: dict[int, CutPaper]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import uuid
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from docgen.services.payloads import validate_payload
 from docgen.services.register import Register, RegisterQuery, describe, format_number
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
+
+log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -289,19 +292,26 @@ class Office:
         return docx, template.sha256 == document.template_sha256
 
     # -- PDF --------------------------------------------------------------
-    def to_pdf(self, docx: bytes) -> bytes:
-        """The PDF of a .docx, from the shared LibreOffice pool."""
-        from docgen.services.convert import get_converter
+    def to_pdf(self, docx: bytes, *, background: bool = False) -> bytes:
+        """The PDF of a .docx, from the shared LibreOffice pool.
 
-        return get_converter(self.settings).to_pdf(docx)
+        The converter retries what is transient; callers do not retry.
+        ``background`` (batches) waits for room and is not held to the
+        per-request size and page limits.
+        """
+        from docgen.converter import get_converter
+
+        return get_converter(self.settings).to_pdf(docx, background=background)
 
     def converter_status(self) -> dict[str, Any]:
+        """The converter's health: state per instance, counts, restarts; no paths or process ids."""
         try:
-            from docgen.services.convert import get_converter
+            from docgen.converter import get_converter
 
             return get_converter(self.settings).status()
-        except Exception as exc:  # health must answer even when the converter is broken
-            return {"state": "unavailable", "message": str(exc)}
+        except Exception:  # health must answer even when the converter is broken
+            log.exception("converter status")
+            return {"ok": False, "state": "down", "error": "PDF 转换服务状态不可读"}
 
 
 def _draft_label(kind: Kind, payload: Payload) -> str:

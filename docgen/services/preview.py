@@ -1,22 +1,23 @@
-"""Page images of a PDF, for the clerks' preview (poppler's ``pdftoppm``).
+"""Page images of a PDF, for the clerks' preview (pypdfium2, in process).
 
 Knows nothing of Flask: give it the bytes of a PDF, get PNG images back.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
+import io
+import threading
 from dataclasses import dataclass
-from pathlib import Path
+
+import pypdfium2 as pdfium
 
 from docgen.errors import ConverterUnavailable
-from docgen.services.packet import page_count
 
 DEFAULT_RESOLUTION = 60  # dots per inch: an A4 page is about 500 × 700 pixels
 DEFAULT_MAX_PAGES = 6
-TIMEOUT_SECONDS = 30
+
+# PDFium is not thread-safe: one rendering at a time in a process
+_pdfium = threading.Lock()
 
 
 @dataclass
@@ -31,37 +32,29 @@ class Preview:
         return self.page_count > len(self.pages)
 
 
-def _page_count(pdf: bytes) -> int:
-    """How many pages a PDF has (0 if it cannot be read)."""
-    try:
-        return page_count(pdf)
-    except Exception:  # a broken PDF still gets whatever pdftoppm makes of it
-        return 0
-
-
 def pdf_to_png(pdf: bytes, resolution: int = DEFAULT_RESOLUTION, max_pages: int = DEFAULT_MAX_PAGES) -> Preview:
-    """The first ``max_pages`` pages of ``pdf`` as PNG images at ``resolution`` dpi.
+    """The first ``max_pages`` pages of ``pdf`` (all when 0) as PNG images at ``resolution`` dpi.
 
-    Raises ConverterUnavailable when poppler is missing or fails on the file.
+    Raises ConverterUnavailable when the PDF cannot be read.
     """
-    executable = shutil.which("pdftoppm")
-    if executable is None:
-        raise ConverterUnavailable("预览服务不可用：服务器未安装 poppler-utils（pdftoppm）")
-    with tempfile.TemporaryDirectory(prefix="docgen-preview-") as tmp:
-        source = Path(tmp) / "draft.pdf"
-        source.write_bytes(pdf)
-        command = [executable, "-png", "-r", str(int(resolution)), "-f", "1"]
-        if max_pages:
-            command += ["-l", str(int(max_pages))]
-        command += [str(source), str(Path(tmp) / "page")]
+    scale = int(resolution) / 72  # PDF units are 1/72 inch
+    pages: list[bytes] = []
+    with _pdfium:
         try:
-            subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            raise ConverterUnavailable("生成预览图超时，请稍后再试") from None
-        except subprocess.CalledProcessError as exc:
-            message = exc.stderr.decode("utf-8", "replace").strip()[:200]
-            raise ConverterUnavailable(f"无法生成预览图：{message or 'pdftoppm 出错'}") from None
-        # page-1.png, page-01.png or page-001.png, depending on the page count
-        files = sorted(Path(tmp).glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
-        pages = [f.read_bytes() for f in files]
-    return Preview(pages=pages, page_count=max(_page_count(pdf), len(pages)))
+            document = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise ConverterUnavailable(f"无法生成预览图：PDF 无法读取（{exc}）") from None
+        try:
+            count = len(document)
+            for index in range(min(count, max_pages) if max_pages else count):
+                page = document[index]
+                try:
+                    image = page.render(scale=scale).to_pil()
+                finally:
+                    page.close()
+                out = io.BytesIO()
+                image.save(out, format="PNG", optimize=False)
+                pages.append(out.getvalue())
+        finally:
+            document.close()
+    return Preview(pages=pages, page_count=count)

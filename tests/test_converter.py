@@ -8,6 +8,7 @@ soffice or the uno Python is missing (except the "missing soffice" test).
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import os
 import re
@@ -28,8 +29,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pypdf import PdfReader
 
-from docgen.errors import ConverterUnavailable
-from docgen.services.convert import (
+from docgen.converter import (
     FONTS_CONF,
     Converter,
     LocalPool,
@@ -38,8 +38,10 @@ from docgen.services.convert import (
     get_converter,
     run_pool_process,
     serve_pool,
-    stop_pool_process,
 )
+from docgen.errors import ConverterUnavailable
+
+KEY = b"test-key"
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
 HAVE_UNO = (
@@ -325,7 +327,7 @@ def test_get_converter_factory(tmp_path):
     conv.close()
     assert get_converter(settings) is not conv  # a closed pool is replaced
     get_converter(settings).close()
-    remote = get_converter({**settings, "CONVERTER_URL": "unix:" + str(tmp_path / "none.sock")})
+    remote = get_converter({**settings, "CONVERTER_URL": "unix:" + str(tmp_path / "none.sock"), "CONVERTER_AUTHKEY": "k"})
     assert isinstance(remote, RemoteConverter) and isinstance(remote, Converter)
     assert remote.status()["ok"] is False
     with pytest.raises(ConverterUnavailable, match="无法连接"):
@@ -422,7 +424,7 @@ def test_twenty_concurrent_conversions(pool):
 def test_soffice_killed_while_idle_is_restarted(pool, docx_one):
     assert pool.wait_ready(timeout=60)
     before = pool.status()
-    victim = before["instances"][0]
+    victim = {**before["instances"][0], **pool.process_ids()[0]}
     os.kill(victim["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 5
     while pool.status()["instances"][0]["restarts"] == victim["restarts"]:
@@ -432,7 +434,7 @@ def test_soffice_killed_while_idle_is_restarted(pool, docx_one):
     for _ in range(3):
         assert check_pdf(pool.to_pdf(docx_one)) == 1
     assert pool.wait_ready(timeout=60)
-    after = pool.status()["instances"][0]
+    after = {**pool.status()["instances"][0], **pool.process_ids()[0]}
     assert after["restarts"] == victim["restarts"] + 1 and after["crashes"] == victim["crashes"] + 1
     assert after["pid"] != victim["pid"] and pid_alive(after["pid"]) and not pid_alive(victim["pid"])
     assert "空闲时退出" in after["last_error"]
@@ -456,7 +458,7 @@ def test_soffice_killed_mid_conversion_request_is_retried(pool):
         t.start()
     deadline = time.monotonic() + 30
     while True:
-        busy = [i for i in pool.status()["instances"] if i["state"] == "busy"]
+        busy = [i for i in pool.process_ids() if i["state"] == "busy"]
         if busy:
             break
         assert time.monotonic() < deadline
@@ -490,7 +492,7 @@ def test_repeated_kills_during_a_burst_every_request_gets_its_pdf(pool):
     def killer():
         for k, what in enumerate(("pid", "worker_pid", "pid")):
             while not stop.is_set():
-                busy = [i for i in pool.status()["instances"] if i["state"] == "busy" and i[what] not in killed and pid_alive(i[what])]
+                busy = [i for i in pool.process_ids() if i["state"] == "busy" and i[what] not in killed and pid_alive(i[what])]
                 if busy:
                     break
                 time.sleep(0.005)
@@ -549,7 +551,12 @@ def test_status_shape(pool):
     assert st["first_ready_s"] is not None and st["first_ready_s"] <= st["all_ready_s"]
     for inst in st["instances"]:
         assert inst["state"] in {"starting", "ready", "busy", "restarting", "dead"}
-        assert {"pid", "jobs_done", "restarts", "timeouts", "crashes", "recycles", "worker_pid"} <= set(inst)
+        assert {"jobs_done", "restarts", "restart_reasons", "timeouts", "crashes", "recycles"} <= set(inst)
+        # health is shown to anyone: no process ids, no paths
+        assert not {"pid", "worker_pid", "office_pids"} & set(inst)
+    assert "/" not in json.dumps(st)
+    for ids in pool.process_ids():  # the process ids are there for operators
+        assert pid_alive(ids["pid"]) and pid_alive(ids["worker_pid"])
 
 
 # --------------------------------------------------------------------------- #
@@ -562,7 +569,7 @@ def test_timeout_kills_restarts_and_retries_once(tmp_path, docx_one):
     p = LocalPool(instances=2, timeout=0.01, max_jobs=100, work_dir=tmp_path)
     try:
         assert p.wait_ready(timeout=60)
-        pids = {i["pid"] for i in p.status()["instances"]}
+        pids = {i["pid"] for i in p.process_ids()}
         with pytest.raises(ConverterUnavailable) as info:
             p.to_pdf(docx_one)
         # tried on instance 0 and, once, on instance 1
@@ -573,7 +580,7 @@ def test_timeout_kills_restarts_and_retries_once(tmp_path, docx_one):
         p.timeout = 30
         assert check_pdf(p.to_pdf(docx_one)) == 1
         assert p.wait_ready(timeout=60)
-        assert not pids & {i["pid"] for i in p.status()["instances"]}
+        assert not pids & {i["pid"] for i in p.process_ids()}
         assert not any(pid_alive(pid) for pid in pids)
     finally:
         p.close()
@@ -584,11 +591,11 @@ def test_recycled_after_max_jobs(tmp_path, docx_one):
     p = LocalPool(instances=1, timeout=30, max_jobs=2, work_dir=tmp_path)
     try:
         assert p.wait_ready(timeout=60)
-        pids = [p.status()["instances"][0]["pid"]]
+        pids = [p.process_ids()[0]["pid"]]
         for _ in range(5):
             assert check_pdf(p.to_pdf(docx_one)) == 1
             assert p.wait_ready(timeout=60)
-            pids.append(p.status()["instances"][0]["pid"])
+            pids.append(p.process_ids()[0]["pid"])
         inst = p.status()["instances"][0]
         assert inst["jobs_done"] == 5 and inst["recycles"] == 2 and inst["restarts"] == 2
         assert inst["jobs"] == 1  # since the last recycle
@@ -601,8 +608,7 @@ def test_recycled_after_max_jobs(tmp_path, docx_one):
 def test_close_leaves_no_soffice(tmp_path, docx_one):
     p = LocalPool(instances=2, timeout=30, work_dir=tmp_path)
     assert check_pdf(p.to_pdf(docx_one)) == 1
-    st = p.status()
-    pids = [pid for i in st["instances"] for pid in (i["pid"], i["worker_pid"]) if pid]
+    pids = [pid for i in p.process_ids() for pid in (i["pid"], i["worker_pid"]) if pid]
     base = p._base
     assert own_processes(base), "the pool's processes should be visible before close"
     p.close()
@@ -620,10 +626,10 @@ def test_close_leaves_no_soffice(tmp_path, docx_one):
 # --------------------------------------------------------------------------- #
 
 
-def _remote_client(address: str, marker: str, queue) -> None:
+def _remote_client(address: str, authkey: bytes, marker: str, queue) -> None:
     """Runs in a separate process: two conversions through the shared pool."""
     try:
-        conv = RemoteConverter(address)
+        conv = RemoteConverter(address, authkey)
         out = []
         for i in range(2):
             pdf = conv.to_pdf(make_docx(marker=f"{marker}{i}"))
@@ -636,12 +642,13 @@ def _remote_client(address: str, marker: str, queue) -> None:
 @needs_office
 def test_shared_pool_process_two_client_processes(tmp_path):
     settings = {"DATA_DIR": str(tmp_path), "CONVERTER_INSTANCES": 1, "CONVERTER_TIMEOUT": 30, "CONVERTER_MAX_JOBS": 100}
-    proc, address = run_pool_process(settings)
+    served = run_pool_process(settings)
+    address = served.address
     try:
         assert address.startswith("unix:")
         ctx = multiprocessing.get_context("spawn")
         queue = ctx.Queue()
-        clients = [ctx.Process(target=_remote_client, args=(address, m, queue)) for m in ("甲方", "乙方")]
+        clients = [ctx.Process(target=_remote_client, args=(address, served.authkey, m, queue)) for m in ("甲方", "乙方")]
         for c in clients:
             c.start()
         results = {}
@@ -652,23 +659,26 @@ def test_shared_pool_process_two_client_processes(tmp_path):
             c.join(30)
         assert results["甲方"] == ([(1, True), (1, True)], None)
         assert results["乙方"] == ([(1, True), (1, True)], None)
-        st = RemoteConverter(address).status()
+        st = served.client().status()
         assert st["backend"] == "remote" and st["jobs_done"] == 4 and st["total"] == 1
         # the factory gives the workers a client to it
-        assert isinstance(get_converter({**settings, "CONVERTER_URL": address}), RemoteConverter)
+        assert isinstance(get_converter({**settings, "CONVERTER_URL": address, "CONVERTER_AUTHKEY": served.authkey.decode()}), RemoteConverter)
+        # a client without the key is refused
+        with pytest.raises(ConverterUnavailable, match="密钥"):
+            RemoteConverter(address, b"wrong").to_pdf(make_docx())
     finally:
-        stop_pool_process(proc)
-    assert proc.returncode == 0
+        served.stop()
+    assert served.process.returncode == 0
     assert not own_processes(tmp_path / "converter")
     with pytest.raises(ConverterUnavailable):
-        RemoteConverter(address).to_pdf(b"x")
+        RemoteConverter(address, served.authkey).to_pdf(b"x")
 
 
 @needs_office
 def test_serve_pool_in_process_tcp(pool, docx_one):
-    server = serve_pool(pool, "127.0.0.1:0")
+    server = serve_pool(pool, "127.0.0.1:0", KEY)
     try:
-        conv = RemoteConverter(server.address)
+        conv = RemoteConverter(server.address, KEY)
         with ThreadPoolExecutor(4) as ex:
             pdfs = list(ex.map(conv.to_pdf, [docx_one] * 4))
         assert all(check_pdf(pdf) == 1 for pdf in pdfs)
