@@ -293,7 +293,8 @@ def register_error_handlers(app: Flask) -> None:
 def healthz() -> Response:
     converter = office().converter_status()
     # 200 while the service answers; "status" says whether PDFs work right now
-    return jsonify({"status": "ok" if converter.get("ok") else "degraded", "worker": worker_id(), "converter": converter})
+    status = "ok" if converter.get("ok") and converter.get("state") != "down" else "degraded"
+    return jsonify({"status": status, "worker": worker_id(), "converter": converter})
 
 
 _worker_ids: dict[int, str] = {}

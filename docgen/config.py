@@ -44,10 +44,10 @@ DEFAULTS: dict[str, Any] = {
     # conversion requests waiting for an instance before new ones get 429 (batches wait, never refused)
     "CONVERTER_QUEUE_LIMIT": 8,
     # largest document one request may convert: bytes of text (uncompressed), and pages
-    "CONVERTER_MAX_BYTES": 64 * 1024 * 1024,
+    "CONVERTER_MAX_BYTES": 4 * 1024 * 1024,
     "CONVERTER_MAX_PAGES": 500,
     # documents with this much text or more are "large": they never hold the last free instance
-    "CONVERTER_LARGE_BYTES": 1024 * 1024,
+    "CONVERTER_LARGE_BYTES": 256 * 1024,
     # batches queued or running at once before new ones get 429
     "MAX_PENDING_BATCHES": 20,
     # items in one batch

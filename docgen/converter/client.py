@@ -48,6 +48,21 @@ class RemoteConverter:
                 pass
 
     def _call_once(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        kept = getattr(self._local, "conn", None) is not None
+        conn = self._connection()
+        try:
+            conn.send(request)
+            if not conn.poll(timeout):
+                raise TimeoutError
+            return conn.recv()
+        except (OSError, EOFError):
+            self._drop()
+            if not kept:
+                raise
+        except BaseException:
+            self._drop()  # the stream is in an unknown state
+            raise
+        # the kept connection was to a pool process that has gone: once more on a new one
         conn = self._connection()
         try:
             conn.send(request)
@@ -55,7 +70,7 @@ class RemoteConverter:
                 raise TimeoutError
             return conn.recv()
         except BaseException:
-            self._drop()  # the stream is in an unknown state
+            self._drop()
             raise
 
     def _call(self, request: dict[str, Any], timeout: float, wait: float) -> dict[str, Any]:
@@ -85,7 +100,7 @@ class RemoteConverter:
     def status(self) -> dict[str, Any]:
         """The pool's health; never raises, never waits for a pool that is down."""
         try:
-            data = self._call({"op": "status"}, timeout=10, wait=0)["status"]
+            data = self._call({"op": "status"}, timeout=3, wait=0)["status"]
         except (ConverterUnavailable, TimeoutError, OSError, EOFError, KeyError, TypeError) as exc:
             return {
                 "backend": "remote",

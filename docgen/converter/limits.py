@@ -1,29 +1,33 @@
 """How much one conversion request may ask for, and which documents count as large.
 
 The size that matters for LibreOffice is the text it lays out, not the zipped
-file: a .docx is measured by the uncompressed size of its parts under
-``word/`` (read from the zip's directory, nothing is inflated). A file that
-is not a zip is measured by its own length.
+file and not the styles every template carries: a .docx is measured by the
+uncompressed size of its body, headers, footers and notes (read from the
+zip's directory, nothing is inflated). A file that is not a zip is measured
+by its own length.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
 from docgen.errors import ErrorDetail, PayloadTooLarge
 
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # text of one document, uncompressed
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024  # text of one document, uncompressed (a dense table: ~2000 pages)
 DEFAULT_MAX_PAGES = 500
-DEFAULT_LARGE_BYTES = 1024 * 1024  # from here a document takes the large lane
+DEFAULT_LARGE_BYTES = 256 * 1024  # from here a document is large (a dense table: ~130 pages)
+
+_TEXT_PARTS = re.compile(r"word/(document\d*|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
 
 
 def text_bytes(docx: bytes) -> int:
-    """The uncompressed size of a .docx's document parts (its own length when not a zip)."""
+    """The uncompressed size of a .docx's text parts (its own length when not a zip)."""
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as archive:
-            return sum(info.file_size for info in archive.infolist() if info.filename.startswith("word/"))
+            return sum(info.file_size for info in archive.infolist() if _TEXT_PARTS.fullmatch(info.filename))
     except (zipfile.BadZipFile, ValueError, OSError):
         return len(docx)
 

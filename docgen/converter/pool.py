@@ -453,12 +453,19 @@ class LocalPool:
             for inst in self._instances:
                 for r, n in inst.restarts.items():
                     reasons[str(r)] = reasons.get(str(r), 0) + n
+            usable = reason is None and not (self._instances and counts["dead"] == len(self._instances))
+            if not usable:
+                state = "down"
+            elif counts["ready"] or counts["busy"]:
+                state = "up"
+            else:
+                state = "starting"  # requests wait for the first instance
             return {
                 "backend": "local",
                 # usable: found, not closed, not every instance dead (starting and
                 # restarting instances are fine: requests wait for them)
-                "ok": reason is None and not (self._instances and counts["dead"] == len(self._instances)),
-                "state": "up" if reason is None else "down",
+                "ok": usable,
+                "state": state,
                 "error": without_paths(reason or ""),
                 "started": self._started,
                 "closed": self._closed,

@@ -212,6 +212,11 @@ class Instance:
         except (EOFError, OSError, ValueError):
             return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
         if not self.alive():
+            try:  # the worker may still be telling why: a lost bridge is named as such
+                if conn is not None and conn.poll(0.3) and json.loads(conn.recv_bytes()).get("event") == worker.BRIDGE_LOST:
+                    return InstanceFailure(RestartReason.BRIDGE_LOST, "LibreOffice 在空闲时退出（UNO 连接已断开），已重启")
+            except (EOFError, OSError, ValueError):
+                pass
             return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
         return None
 
