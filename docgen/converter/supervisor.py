@@ -201,24 +201,33 @@ class Instance:
         return self.proc is not None and self.proc.poll() is None and processes.tree_alive(self.proc.pid, self.office_pids)
 
     def idle_failure(self) -> InstanceFailure | None:
-        """For a ready instance: what went wrong since, or None (a lost bridge, a crash)."""
+        """For a ready instance: what went wrong since, or None.
+
+        A lost bridge (the worker relays the UNO ``disposing`` event) is named
+        as such; a process found dead with no word from the worker is a crash.
+        """
         conn = self.conn
+        events: list[str] = []
+        gone = False
         try:
             if conn is not None and conn.poll(0):
-                event = json.loads(conn.recv_bytes()).get("event")
-                if event == worker.BRIDGE_LOST:
-                    return InstanceFailure(RestartReason.BRIDGE_LOST, "LibreOffice 在空闲时退出（UNO 连接已断开），已重启")
-                return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
+                events.append(json.loads(conn.recv_bytes()).get("event"))
         except (EOFError, OSError, ValueError):
-            return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
-        if not self.alive():
-            try:  # the worker may still be telling why: a lost bridge is named as such
-                if conn is not None and conn.poll(0.3) and json.loads(conn.recv_bytes()).get("event") == worker.BRIDGE_LOST:
-                    return InstanceFailure(RestartReason.BRIDGE_LOST, "LibreOffice 在空闲时退出（UNO 连接已断开），已重启")
+            gone = True
+        if not events and not gone and self.alive():
+            return None
+        # something happened: give the worker a moment to say all it has to say
+        deadline = time.monotonic() + 0.5
+        while not gone and worker.BRIDGE_LOST not in events and time.monotonic() < deadline:
+            try:
+                if conn is None or not conn.poll(0.05):
+                    continue
+                events.append(json.loads(conn.recv_bytes()).get("event"))
             except (EOFError, OSError, ValueError):
-                pass
-            return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
-        return None
+                gone = True
+        if worker.BRIDGE_LOST in events:
+            return InstanceFailure(RestartReason.BRIDGE_LOST, "LibreOffice 在空闲时退出（UNO 连接已断开），已重启")
+        return InstanceFailure(RestartReason.CRASH, "LibreOffice 在空闲时退出，已重启")
 
     # -- work ------------------------------------------------------------------
     def convert(self, docx: bytes, timeout: float, max_pages: int | None) -> tuple[bytes, int]:
@@ -280,7 +289,7 @@ class Instance:
             event = message.get("event")
             if event is None:
                 return message
-            lost = lost or (RestartReason.BRIDGE_LOST if event == worker.BRIDGE_LOST else RestartReason.CRASH)
+            lost = RestartReason.BRIDGE_LOST if event == worker.BRIDGE_LOST else lost or RestartReason.CRASH
 
     # -- reports -------------------------------------------------------------------
     def public(self) -> dict[str, Any]:

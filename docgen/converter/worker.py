@@ -167,6 +167,8 @@ class Worker:
     def watch_office(self) -> None:
         assert self.office is not None
         self.office.wait()  # oosplash exits when soffice.bin dies
+        if self.watch is not None and self.watch.lost.wait(1.0):
+            return  # the bridge's disposing event has told the pool already
         if not self.dying:
             sys.stderr.write(f"worker: soffice exited with {self.office.returncode}\n")
             self.send({"event": OFFICE_EXITED})
