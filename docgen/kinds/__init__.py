@@ -37,7 +37,7 @@ class KindRegistry(Mapping[str, Kind]):
             if kind.follows_kind:
                 followed = self._kinds[kind.follows_kind].model.model_fields
                 for name in kind.follows_fill:
-                    if name not in followed:
+                    if name not in followed and name != kind.recipient_field:
                         raise KindDefinitionError(
                             f"公文种类定义 {kind.source}：follows.fill：所依据的 {kind.follows_kind} 没有字段 {name}"
                         )

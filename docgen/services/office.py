@@ -242,9 +242,9 @@ class Office:
                 [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写“提前问责理由”（force_reason）")],
             )
         earlier = dict(prompt.payload)
-        followed = get_kind(prompt.kind)
-        if followed.recipient_field:
-            earlier[followed.recipient_field] = prompt.recipient
+        if kind.recipient_field:
+            # the recipient is the followed paper's recipient, whatever its field is called there
+            earlier[kind.recipient_field] = prompt.recipient
         filled: dict[str, Any] = {name: getattr(payload, name) or earlier.get(name) for name in kind.follows_fill}
         if kind.follows_date_field:
             filled[kind.follows_date_field] = prompt.issued_on
