@@ -42,7 +42,7 @@ class Profile:
     name: str
     committee: str
     issuing_offices: tuple[str, ...]
-    timezone: str = "Asia/Shanghai"
+    timezone: str = ""  # empty: the service's DOCGEN_TIMEZONE decides what "today" is
     kinds: dict[str, KindSettings] = field(default_factory=dict)
     # a folder of the organisation's own kinds (definitions and templates), if any
     kinds_dir: Path | None = None
@@ -121,7 +121,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
         name=name,
         committee=str(raw.get("committee", "局党委")),
         issuing_offices=offices,
-        timezone=str(raw.get("timezone", "Asia/Shanghai")),
+        timezone=str(raw.get("timezone", "")),
         kinds=kinds,
         kinds_dir=kinds_dir,
         chains=chains,

@@ -12,7 +12,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,8 @@ class Office:
     def __init__(self, settings: dict[str, Any], profile: Profile | None = None, migrate: bool = True) -> None:
         self.settings = settings
         self.profile = profile or load_profile(settings.get("PROFILE") or None)
+        if not self.profile.timezone:  # the profile names none: the service's time zone decides "today"
+            self.profile = replace(self.profile, timezone=settings.get("TIMEZONE") or "Asia/Shanghai")
         self.kinds: KindRegistry = BUNDLED.with_folder(self.profile.kinds_dir) if self.profile.kinds_dir else BUNDLED
         activate(self.kinds)
         self.renderer = Renderer(settings["TEMPLATES_DIR"], self.profile)
