@@ -233,7 +233,7 @@ def test_preview_without_libreoffice_says_so_and_offers_the_docx(data_dir):
 
 
 def test_preview_shows_the_pages_of_the_draft(client):
-    # a real LibreOffice and pdftoppm: one PNG per page of the draft
+    # a real LibreOffice and pypdfium2: one PNG per page of the draft
     token = csrf_token(client)
     one = text(client.post("/kinds/supervision-prompt", data=prompt_form(token, action="preview")))
     assert 'id="preview"' in one and "共 1 页" in one
