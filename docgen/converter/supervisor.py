@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from docgen.converter import processes, worker
+from docgen.services.offline_office import keep_office_offline
 
 WORKER_SCRIPT = Path(worker.__file__).resolve()
 
@@ -137,6 +138,7 @@ class Instance:
         """Start the worker and wait until its office is warm; raises StartFailure."""
         self.profile.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+        keep_office_offline(self.profile)  # the office never fetches, even a link that slipped through
         ours, theirs = socket.socketpair()
         cfg = {
             "soffice": self.settings.soffice,
