@@ -43,9 +43,14 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PENDING_BATCHES": 20,
     # items in one batch
     "MAX_BATCH_ITEMS": 2000,
-    # seconds without a heartbeat after which a batch's runner counts as dead
-    # and another process resumes the batch
-    "BATCH_STALE_SECONDS": 120,
+    # seconds without a heartbeat after which a batch whose tasks no longer
+    # wait in the queue counts as orphaned (its worker died) and is taken up again
+    "BATCH_STALE_SECONDS": 6,
+    # the task queue for batches: empty = the embedded SQLite queue of
+    # `docgen serve` (DATA_DIR/queue.sqlite3); redis://host:6379/0 for several machines
+    "QUEUE_URL": "",
+    # worker threads of a queue consumer (0 = one per LibreOffice instance, plus one)
+    "QUEUE_WORKERS": 0,
     # signs the web form's sessions and CSRF tokens; empty = one made once and
     # kept in the data folder (secret_key), shared by every worker
     "SECRET_KEY": "",
@@ -59,6 +64,7 @@ INT_KEYS = {
     "MAX_PENDING_BATCHES",
     "MAX_BATCH_ITEMS",
     "BATCH_STALE_SECONDS",
+    "QUEUE_WORKERS",
 }
 
 

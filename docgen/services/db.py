@@ -83,7 +83,11 @@ class Document(Base):
     batch_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     batch_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    __table_args__ = (Index("ix_documents_kind_year_seq", "kind", "year", "seq"),)
+    __table_args__ = (
+        Index("ix_documents_kind_year_seq", "kind", "year", "seq"),
+        # an item of a batch is issued once, whoever runs the batch
+        Index("uq_documents_batch_position", "batch_id", "batch_position", unique=True),
+    )
 
 
 class IdempotencyKey(Base):
@@ -130,6 +134,13 @@ class BatchFile(Base):
     docx_key: Mapped[str] = mapped_column(String(64))
     pdf_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the PDF of the run of papers converted together, and where this paper's pages start in it
+    run_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_first_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # where the seal goes on the last page (PDF points: x0, y0, x1, y1)
+    seal_box: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    # the queue worker that converted it (host:pid)
+    converted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 _engines: dict[str, Engine] = {}
