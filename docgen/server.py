@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -92,7 +93,8 @@ def start_converter_pool(settings: dict[str, Any]):
         from docgen.services.convert import run_pool_process
     except ImportError:
         return None
-    process, address = run_pool_process(settings)
+    # the pool's socket is this machine's own: the data folder may be shared by several machines
+    process, address = run_pool_process(settings, "unix:" + os.path.join(tempfile.mkdtemp(prefix="docgen-pool-"), "pool.sock"))
     os.environ["DOCGEN_CONVERTER_URL"] = address
     return process
 

@@ -11,7 +11,9 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,7 @@ def numbers_in_item_order(documents: list[dict], items: list[dict]) -> list[int]
 def issue_singles_until(url: str, stop: threading.Event, tag: str) -> list[str]:
     """Issue single papers one after another until ``stop``; their numbers."""
     session, numbers, i = requests.Session(), [], 0
-    while not stop.is_set() or not numbers:
+    while not stop.is_set():
         payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on="2026-11-20")
         answer = session.post(f"{url}/api/v1/documents/supervision-prompt", json=payload, timeout=60)
         assert answer.status_code == 201, answer.text
@@ -44,13 +46,22 @@ def issue_singles_until(url: str, stop: threading.Event, tag: str) -> list[str]:
     return numbers
 
 
+@contextmanager
+def stopping(stop: threading.Event) -> Iterator[None]:
+    """Set ``stop`` on the way out, also when an assertion fails (the issuing threads end)."""
+    try:
+        yield
+    finally:
+        stop.set()
+
+
 @pytest.mark.slow
 def test_batch_numbers_stay_consecutive_while_single_papers_are_issued(live_server) -> None:
     url = live_server.url
     before = len(documents_of(url))
     items = [dict(item, recipient=f"批量{item['recipient']}") for item in prompts(40)]
     stop = threading.Event()
-    with ThreadPoolExecutor(4) as pool:
+    with ThreadPoolExecutor(4) as pool, stopping(stop):
         singles = [pool.submit(issue_singles_until, url, stop, f"客户{n}-") for n in range(4)]
         time.sleep(0.5)  # single papers are being issued through every web worker
         answer = requests.post(f"{url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}, timeout=60)

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import PROJECT, LiveServer
 from tests.test_batch import children, prompts, sequence, wait_done
 from tests.test_postgres import postgres_url  # noqa: F401 - the fixture
-from tests.test_queue import issue_singles_until, numbers_in_item_order
+from tests.test_queue import issue_singles_until, numbers_in_item_order, stopping
 
 pytestmark = pytest.mark.slow
 
@@ -50,12 +50,12 @@ def test_two_serves_and_a_worker_over_one_postgresql_and_one_redis(postgres_url,
         consumers = {queue_worker_pid(first): "serve-1", queue_worker_pid(second): "serve-2", worker.pid: "worker"}
         items = [dict(item, recipient=f"两机{item['recipient']}") for item in prompts(100)]
         stop = threading.Event()
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(2) as pool, stopping(stop):
             singles = [pool.submit(issue_singles_until, s.url, stop, tag) for s, tag in ((first, "甲"), (second, "乙"))]
             time.sleep(0.5)
             answer = requests.post(f"{first.url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True},
                                    timeout=60)
-            assert answer.status_code == 202, answer.text
+            assert answer.status_code == 202, answer.text + first.log_path.read_text(errors="replace")[-4000:]
             batch_id = answer.json()["id"]
             # the other machine answers for it
             batch = wait_done(lambda i: requests.get(f"{second.url}/api/v1/batches/{i}", timeout=30).json(), batch_id, timeout=300)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -149,11 +150,14 @@ _engines_lock = threading.Lock()
 
 def get_engine(url: str) -> Engine:
     """One engine per URL per process (a new one after fork)."""
+    # a forked process (a gunicorn worker) must not use its parent's pooled
+    # connections: two processes on one PostgreSQL socket garble the protocol
+    key = f"{os.getpid()}:{url}"
     with _engines_lock:
-        engine = _engines.get(url)
+        engine = _engines.get(key)
         if engine is None:
             engine = _make_engine(url)
-            _engines[url] = engine
+            _engines[key] = engine
         return engine
 
 
