@@ -102,7 +102,13 @@ class Office:
         self.register = Register(settings["DATABASE_URL"])
         # template versions live apart from the papers, in their own folder
         template_store = FileStore(Path(settings["DATA_DIR"]) / "templates")
-        self.templates = TemplateLibrary(self.register, template_store, self.renderer, int(settings.get("TEMPLATE_MAX_BYTES") or 5 * 1024 * 1024))
+        self.templates = TemplateLibrary(
+            self.register,
+            template_store,
+            self.renderer,
+            int(settings.get("TEMPLATE_MAX_BYTES") or 5 * 1024 * 1024),
+            signal=Path(settings["DATA_DIR"]) / "templates" / "activated",
+        )
         self._converter = None
         self._converter_lock = threading.Lock()
 
