@@ -210,6 +210,11 @@ def describe(document: Document, titles: dict[str, str], full: bool = True) -> d
         "batch_id": document.batch_id,
     }
     if full:
-        out.update(payload=document.payload, template_sha256=document.template_sha256, file_sha256=document.file_sha256)
+        out.update(
+            payload=document.payload,
+            template_sha256=document.template_sha256,
+            template_version=document.template_version,
+            file_sha256=document.file_sha256,
+        )
     out["links"] = document_links(document.id)
     return out

@@ -1,14 +1,14 @@
 """batches on the task queue: an item issued once, the runs its PDF was cut from
 
 Revision ID: 0002_queue
-Revises: 0001
+Revises: 0002_templates
 Create Date: 2026-11-23 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_queue"
-down_revision = "0001"
+down_revision = "0002_templates"
 branch_labels = None
 depends_on = None
 
