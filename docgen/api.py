@@ -15,6 +15,7 @@ import os
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from flask_swagger_ui import get_swaggerui_blueprint
 from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -314,3 +315,8 @@ def healthz() -> Response:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_url_rule("/healthz", "healthz", healthz)
+    # the docs page: Swagger UI with its files from the flask-swagger-ui package, no CDN
+    docs = get_swaggerui_blueprint(
+        "/api/docs", f"{bp.url_prefix}/openapi.json", config={"app_name": "docgen 接口文档", "deepLinking": True, "validatorUrl": None}, blueprint_name="api_docs"
+    )
+    app.register_blueprint(docs)

@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from docgen.kinds import KINDS
 
 
+def _kind_ids(schema: dict[str, Any]) -> None:
+    """The kinds known when the description is built (kinds may be added as data)."""
+    schema["enum"] = list(KINDS)
+
+
 class ErrorDetailOut(BaseModel):
     loc: str = Field(description="出错字段的路径，如 items.0.deadline、(query).year")
     msg: str
@@ -86,7 +91,7 @@ class RegisterQueryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str | None = Field(None, description="公文种类 id")
+    kind: str | None = Field(None, description="公文种类 id", json_schema_extra=_kind_ids)
     year: int | None = Field(None, ge=2000, le=2100, description="年度")
     month: int | None = Field(None, ge=1, le=12, description="月份（成文日期）")
     status: Literal["issued", "voided"] | None = None
@@ -114,7 +119,7 @@ class VoidIn(BaseModel):
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="公文种类 id")
+    kind: str = Field(description="公文种类 id", json_schema_extra=_kind_ids)
     items: list[dict[str, Any]] = Field(description="每项一份公文的载荷")
     issue: bool = Field(False, description="true：逐项签发编号；false：只生成草稿")
     duplex: bool = Field(True, description="双面打印：每份文件从奇数页开始")
