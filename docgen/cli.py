@@ -70,12 +70,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
     try:
         settings = load_settings()
-    except DocgenError as error:
+        click.echo(f"docgen 数据目录：{settings['DATA_DIR']}", err=True)
+        click.echo(f"docgen 地址：http://{host}:{port}/", err=True)
+        run(host=host, port=port, workers=workers, threads=threads)
+    except DocgenError as error:  # a bad setting, profile or kind definition: say which, in Chinese
         _fail(error)
-        return
-    click.echo(f"docgen 数据目录：{settings['DATA_DIR']}", err=True)
-    click.echo(f"docgen 地址：http://{host}:{port}/", err=True)
-    run(host=host, port=port, workers=workers, threads=threads)
 
 
 @main.command(context_settings=CONTEXT)

@@ -23,7 +23,7 @@ def ascii_fallback(file: RenderedFile) -> str:
 def send_file_response(file: RenderedFile) -> Response:
     """The file as an attachment: a meaningful ASCII ``filename`` and the Chinese ``filename*`` (RFC 6266 / 5987)."""
     response = send_file(io.BytesIO(file.content), mimetype=file.mimetype, as_attachment=True, download_name=file.filename)
-    # Werkzeug's own ASCII fallback drops every Chinese character (督办提示-东卫督办〔2026〕7号 -> "-20267");
+    # Werkzeug's own ASCII fallback drops every Chinese character (督办提示-…〔2026〕7号 -> "-20267");
     # keep its RFC 5987 name and put a name that says what the file is beside it.
     response.headers.set("Content-Disposition", "attachment", filename=ascii_fallback(file), **{"filename*": _rfc5987(file.filename)})
     return response

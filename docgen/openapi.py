@@ -217,6 +217,12 @@ def _query_parameters(query: type[BaseModel] | dict[str, Any], components: dict[
             prop = dict(prop)
             description = prop.pop("description", None)
             prop.pop("title", None)
+            # a query parameter is optional by being absent: `X | None` is just X
+            options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+            if len(options) == 1:
+                prop = {**options[0], **prop}
+            if prop.get("default", ...) is None:
+                prop.pop("default")
             param: dict[str, Any] = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
             if description:
                 param["description"] = description
