@@ -79,6 +79,7 @@ class DocumentOut(DocumentSummaryOut):
 
     payload: dict[str, Any] = Field(description="印在文件上的载荷（含补全的日期和期限）")
     template_sha256: str | None = None
+    template_version: int | None = Field(None, description="签发时所用模板的版本")
     file_sha256: str | None = None
 
 
@@ -157,6 +158,23 @@ class BatchDocumentOut(BaseModel):
 
 
 class BatchDocumentList(RootModel[list[BatchDocumentOut]]):
+    pass
+
+
+class TemplateVersionOut(BaseModel):
+    version: int
+    sha256: str
+    uploaded_at: str
+    uploaded_by: str | None = Field(description="上传人；内置模板为空")
+    active: bool = Field(description="新签发的公文是否用这一版")
+    source: str = Field(description="upload（上传）或 bundled（内置模板，首次使用时记入）")
+    filename: str | None = None
+    size: int
+    placeholders: list[str] = Field(description="模板中出现的占位符")
+    links: dict[str, str] | None = None
+
+
+class TemplateVersionList(RootModel[list[TemplateVersionOut]]):
     pass
 
 
@@ -289,6 +307,9 @@ def build(app: Flask) -> dict[str, Any]:
             request = spec["request"]
             if request == "kind":
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _payload_schema(components)}}}
+            elif request == "upload":
+                upload = {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+                op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
             elif request is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_ref(request, components)}}}
             responses: dict[str, Any] = {}
@@ -322,4 +343,6 @@ def build(app: Flask) -> dict[str, Any]:
 def _param_schema(name: str) -> dict[str, Any]:
     if name == "kind":
         return {"type": "string", "enum": list(KINDS)}
+    if name == "version":
+        return {"type": "integer", "minimum": 1}
     return {"type": "string"}

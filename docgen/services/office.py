@@ -23,10 +23,12 @@ from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, 
 from docgen.profile import Profile, load_profile
 from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
+from docgen.services.external_links import strip_external_links
 from docgen.services.payloads import validate_payload
 from docgen.services.register import Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
+from docgen.services.templates import TemplateLibrary
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -104,6 +106,9 @@ class Office:
         if migrate:
             upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
         self.register = Register(settings["DATABASE_URL"])
+        # template versions live apart from the papers, in their own folder
+        template_store = FileStore(Path(settings["DATA_DIR"]) / "templates")
+        self.templates = TemplateLibrary(self.register, template_store, self.renderer, int(settings.get("TEMPLATE_MAX_BYTES") or 5 * 1024 * 1024))
         self._converter = None
         self._converter_lock = threading.Lock()
 
@@ -122,7 +127,8 @@ class Office:
         if kind.follows_kind:
             with self.register.reading() as session:
                 payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
-        docx = self.renderer.render(kind, payload)
+        template, _ = self.templates.current(kind)
+        docx = template.render(self.renderer.context(kind, payload))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
@@ -189,7 +195,8 @@ class Office:
                 if settings.numbered:
                     seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
                     number = format_number(settings.prefix, issued_on.year, seq)
-                template = self.renderer.template(kind)
+                template, version = self.templates.current(kind)
+                template_version = self.templates.version_for_issue(session, kind, template, version)
                 docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
                 stored_key = self.store.put(docx, "docx")
                 document = Document(
@@ -206,6 +213,7 @@ class Office:
                     payload=payload.model_dump(mode="json"),
                     search_text=_search_text(kind, payload, number),
                     template_sha256=template.sha256,
+                    template_version=template_version,
                     file_key=stored_key,
                     file_sha256=sha256(docx),
                     follows_id=follows.id if follows else None,
@@ -321,16 +329,54 @@ class Office:
         document = self.register.get(document_id)
         kind = get_kind(document.kind)
         payload = kind.model.model_validate(document.payload)
-        template = self.renderer.template(kind)
+        if document.template_version is not None:
+            template = self.templates.prepared(kind, document.template_version)
+        else:  # issued before template versions were kept
+            template = self.renderer.template(kind)
         docx = template.render(self.renderer.context(kind, payload, document.number or "", document.issued_on))
         return docx, template.sha256 == document.template_sha256
 
+    # -- templates ----------------------------------------------------------
+    def example_context(self, kind: Kind) -> dict[str, Any]:
+        """What a template of the kind is filled with in a preview: the kind's example, unnumbered."""
+        return self.renderer.context(kind, kind.model.model_validate(kind.example))
+
+    def template_versions(self, kind_id: str) -> list[dict[str, Any]]:
+        return self.templates.versions(get_kind(kind_id))
+
+    def upload_template(self, kind_id: str, raw: bytes, filename: str | None, uploaded_by: str | None) -> dict[str, Any]:
+        """Check and keep a new template version (not yet active)."""
+        kind = get_kind(kind_id)
+        return self.templates.upload(kind, raw, filename, uploaded_by, self.example_context(kind))
+
+    def template_file(self, kind_id: str, version: int) -> RenderedFile:
+        kind = get_kind(kind_id)
+        raw, _ = self.templates.file(kind, version)
+        return RenderedFile(raw, f"{kind.title}-模板第{version}版.docx", DOCX_MIME)
+
+    def activate_template(self, kind_id: str, version: int) -> dict[str, Any]:
+        return self.templates.activate(get_kind(kind_id), version)
+
+    def preview_template(self, kind_id: str, version: int, fmt: str = "pdf") -> RenderedFile:
+        """The kind's example filled into one version (activated or not): nothing stored, no number."""
+        check_format(fmt)
+        kind = get_kind(kind_id)
+        docx = self.templates.prepared(kind, version).render(self.example_context(kind))
+        name = f"{kind.title}-模板第{version}版预览"
+        if fmt == "pdf":
+            return RenderedFile(self.to_pdf(docx), f"{name}.pdf", PDF_MIME)
+        return RenderedFile(docx, f"{name}.docx", DOCX_MIME)
+
     # -- PDF --------------------------------------------------------------
     def to_pdf(self, docx: bytes) -> bytes:
-        """The PDF of a .docx, from the shared LibreOffice pool."""
+        """The PDF of a .docx, from the shared LibreOffice pool.
+
+        Anything the file would fetch from elsewhere (a linked image, an
+        INCLUDEPICTURE field) is removed first, so the converter never fetches.
+        """
         from docgen.services.convert import get_converter
 
-        return get_converter(self.settings).to_pdf(docx)
+        return get_converter(self.settings).to_pdf(strip_external_links(docx))
 
     def converter_status(self) -> dict[str, Any]:
         try:

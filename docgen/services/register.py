@@ -214,6 +214,7 @@ class Paper:
     payload: dict[str, Any]
     template_sha256: str | None
     file_sha256: str | None
+    template_version: int | None = None
 
 
 def paper_of(document: Document, titles: dict[str, str]) -> Paper:
@@ -234,4 +235,5 @@ def paper_of(document: Document, titles: dict[str, str]) -> Paper:
         payload=document.payload,
         template_sha256=document.template_sha256,
         file_sha256=document.file_sha256,
+        template_version=document.template_version,
     )
