@@ -218,19 +218,19 @@ def upload_template(kind: str) -> Response:
     return response
 
 
-@bp.get("/kinds/<kind>/templates/<int:version>")
+@bp.get("/kinds/<kind>/templates/<int(max=2147483647):version>")
 @openapi.doc(summary="下载某一版模板（.docx）", files=True)
 def download_template(kind: str, version: int) -> Response:
     return send_file_response(office().template_file(kind, version))
 
 
-@bp.post("/kinds/<kind>/templates/<int:version>/activate")
+@bp.post("/kinds/<kind>/templates/<int(max=2147483647):version>/activate")
 @openapi.doc(summary="启用某一版模板：此后新签发的公文用这一版", response=openapi.TemplateVersionOut)
 def activate_template(kind: str, version: int) -> Response:
     return answer(openapi.TemplateVersionOut, _with_links(kind, office().activate_template(kind, version)))
 
 
-@bp.post("/kinds/<kind>/templates/<int:version>/preview")
+@bp.post("/kinds/<kind>/templates/<int(max=2147483647):version>/preview")
 @openapi.doc(summary="用本公文的示例内容预览某一版模板（不编号、不登记）", query={"format": ("pdf", "docx")}, files=True)
 def preview_template(kind: str, version: int) -> Response:
     return send_file_response(office().preview_template(kind, version, request.args.get("format", "pdf")))

@@ -344,5 +344,5 @@ def _param_schema(name: str) -> dict[str, Any]:
     if name == "kind":
         return {"type": "string", "enum": list(KINDS)}
     if name == "version":
-        return {"type": "integer", "minimum": 1}
+        return {"type": "integer", "minimum": 1, "maximum": 2147483647}
     return {"type": "string"}
