@@ -361,6 +361,15 @@ def batch_document_list(batch_id: str) -> Response:
     return answer(openapi.BatchDocumentList, rows)
 
 
+@bp.post("/batches/<batch_id>/resume")
+@openapi.doc(summary="继续一个失败的批量任务：已签发的文件保留原文号，其余继续生成（任务未失败时 409）", response=openapi.BatchOut, status=202)
+def resume_batch(batch_id: str) -> Response:
+    batch = batches.resume_batch(office(), batch_id)
+    response = answer(openapi.BatchOut, batch_out(batch), 202)
+    response.headers["Location"] = url_for("api.show_batch", batch_id=batch["id"])
+    return response
+
+
 @bp.get("/batches/<batch_id>/packet.pdf")
 @openapi.doc(summary="签批包：封面清单、书签、双面打印空白页、签章域（任务未完成时 409）", files=(openapi.PDF_TYPE,))
 def batch_packet(batch_id: str) -> Response:
