@@ -6,9 +6,9 @@ Every error — ours, Werkzeug's, or an unexpected one — leaves through
 
 from __future__ import annotations
 
-import json
 import logging
-import os
+import re
+import uuid
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -16,12 +16,12 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from docgen import openapi
+from docgen.access import current_principal
 from docgen.downloads import send_file_response
 from docgen.errors import (
     DocgenError,
     ErrorDetail,
     InvalidPayload,
-    MalformedRequest,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
@@ -30,6 +30,13 @@ from docgen.services import batch as batches
 from docgen.services.office import Office
 from docgen.services.payloads import details_from
 from docgen.services.register import RegisterQuery
+from docgen.services.untrusted import forbidden_character, parse_json
+
+# keys the service makes itself (one per item of a batch); a client may not use them
+RESERVED_KEY_PREFIXES = ("batch:",)
+# a random name for this worker process, so that a client can tell workers apart
+# without learning process ids
+WORKER_ID = uuid.uuid4().hex[:12]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -46,17 +53,7 @@ def json_body() -> Any:
             "请求体应为 JSON（Content-Type: application/json）",
             [ErrorDetail("(header).Content-Type", f"收到的是 {request.mimetype or '空'}")],
         )
-    raw = request.get_data(cache=True)
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise MalformedRequest("请求体不是 UTF-8 编码", [ErrorDetail("(body)", f"第 {exc.start + 1} 个字节无法解码")]) from None
-    except json.JSONDecodeError as exc:
-        raise MalformedRequest(
-            "请求体不是合法的 JSON",
-            [ErrorDetail("(body)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")],
-        ) from None
+    return parse_json(request.get_data(cache=True))
 
 
 @bp.get("/kinds")
@@ -97,7 +94,7 @@ def draft(kind: str) -> Response:
 def issue_document(kind: str) -> Response:
     get_kind(kind)
     data = json_body()
-    issued = office().issue(kind, data, idempotency_key=idempotency_key())
+    issued = office().issue(kind, data, idempotency_key=idempotency_key(), actor=current_principal())
     response = jsonify(issued.document)
     response.status_code = 201
     response.headers["Location"] = issued.document["links"]["self"]
@@ -112,7 +109,7 @@ def issue_document(kind: str) -> Response:
            "q": "string", "overdue": "boolean", "page": "integer", "per_page": "integer"},
 )
 def list_documents() -> Response:
-    items, total = office().search(register_query(request.args))
+    items, total = office().search(register_query(request.args), viewer=current_principal())
     response = jsonify(items)
     response.headers["X-Total-Count"] = str(total)
     return response
@@ -121,19 +118,19 @@ def list_documents() -> Response:
 @bp.get("/documents/<document_id>")
 @openapi.doc(summary="登记簿中的一份文件", response=openapi.DocumentOut)
 def show_document(document_id: str) -> Response:
-    return jsonify(office().document(document_id))
+    return jsonify(office().document(document_id, viewer=current_principal()))
 
 
 @bp.get("/documents/<document_id>/docx")
 @openapi.doc(summary="存档的 .docx（与签发时逐字节相同）", files=True)
 def document_docx(document_id: str) -> Response:
-    return send_file_response(office().document_file(document_id, "docx"))
+    return send_file_response(office().document_file(document_id, "docx", viewer=current_principal()))
 
 
 @bp.get("/documents/<document_id>/pdf")
 @openapi.doc(summary="文件的 PDF", files=True)
 def document_pdf(document_id: str) -> Response:
-    return send_file_response(office().document_file(document_id, "pdf"))
+    return send_file_response(office().document_file(document_id, "pdf", viewer=current_principal()))
 
 
 @bp.post("/documents/<document_id>/void")
@@ -143,7 +140,7 @@ def void_document(document_id: str) -> Response:
     reason = data.get("reason") if isinstance(data, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidPayload("作废须写明理由", [ErrorDetail("reason", "必填，写明作废理由")])
-    return jsonify(office().void(document_id, reason))
+    return jsonify(office().void(document_id, reason, actor=current_principal()))
 
 
 @bp.get("/openapi.json")
@@ -175,7 +172,7 @@ def create_batch() -> Response:
 @openapi.doc(summary="批量任务的进度", response=openapi.BatchOut)
 def show_batch(batch_id: str) -> Response:
     response = jsonify(batches.get_batch(office(), batch_id))
-    response.headers["X-Docgen-Worker"] = str(os.getpid())  # which web worker answered
+    response.headers["X-Docgen-Worker"] = WORKER_ID  # which web worker answered (not its pid)
     return response
 
 
@@ -211,6 +208,10 @@ def idempotency_key() -> str | None:
     key = key.strip()
     if not key or len(key) > 200:
         raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", "应为 1 到 200 个字符")])
+    if forbidden_character(key):
+        raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", forbidden_character(key) or "")])
+    if key.lower().startswith(RESERVED_KEY_PREFIXES):
+        raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", "以 batch: 开头的键留给批量任务内部使用")])
     return key
 
 
@@ -289,8 +290,23 @@ def register_error_handlers(app: Flask) -> None:
 
 @openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
 def healthz() -> Response:
-    converter = office().converter_status()
-    return jsonify({"status": "ok", "worker_pid": os.getpid(), "converter": converter})
+    converter = public_health(office().converter_status())
+    return jsonify({"status": "ok", "worker": WORKER_ID, "converter": converter})
+
+
+_PRIVATE_KEYS = re.compile(r"pid|path|soffice|python|fonts|address|socket|dir|url|host|port|command|argv|env", re.I)
+_PATHS = re.compile(r"(?:[A-Za-z]:)?(?:/[^\s/'\"，。：]+){2,}/?")
+
+
+def public_health(status: Any) -> Any:
+    """The converter's report without process ids, file paths or addresses (/healthz is open to all)."""
+    if isinstance(status, dict):
+        return {k: public_health(v) for k, v in status.items() if not _PRIVATE_KEYS.search(str(k))}
+    if isinstance(status, list):
+        return [public_health(v) for v in status]
+    if isinstance(status, str):
+        return _PATHS.sub("…", status)
+    return status
 
 
 def init_app(app: Flask) -> None:

@@ -49,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
     # signs the web form's sessions and CSRF tokens; empty = one made once and
     # kept in the data folder (secret_key), shared by every worker
     "SECRET_KEY": "",
+    # host names this service answers for (comma-separated); a request naming
+    # another host gets 400, which defeats DNS rebinding. "*" allows any.
+    "ALLOWED_HOSTS": "localhost,127.0.0.1,::1",
+    # hours a web sign-in lasts
+    "SESSION_HOURS": 8,
 }
 
 INT_KEYS = {
@@ -59,6 +64,7 @@ INT_KEYS = {
     "MAX_PENDING_BATCHES",
     "MAX_BATCH_ITEMS",
     "BATCH_STALE_SECONDS",
+    "SESSION_HOURS",
 }
 
 

@@ -42,6 +42,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from docgen.access import current_principal
 from docgen.downloads import send_file_response
 from docgen.errors import (
     ConverterUnavailable,
@@ -376,7 +377,7 @@ def kind_submit(kind_id: str):
     if action == "issue":
         key = (request.form.get("issue_key") or "").strip()[:100] or None
         try:
-            issued = office().issue(kind.id, data, idempotency_key=key)
+            issued = office().issue(kind.id, data, idempotency_key=key, actor=current_principal())
         except IdempotencyMismatch:
             error = InvalidPayload("此表单刚才已经签发过一份文件，内容又有改动；如需再签发一份，请核对后再次点击“签发”。")
             return render_form(kind, fields, values, errors=map_errors(fields, error)), 409
@@ -470,7 +471,7 @@ def example_sheet(kind_id: str, fmt: str) -> Response:
 
 @bp.get("/documents/<document_id>")
 def document(document_id: str) -> str:
-    doc = office().document(document_id)
+    doc = office().document(document_id, viewer=current_principal())
     overdue = doc["id"] in overdue_ids(RegisterQuery(q=doc["number"])) if doc.get("number") else False
     return render_template(
         "document.html",
@@ -489,7 +490,7 @@ def void(document_id: str):
         flash("作废须写明理由。", "error")
         return redirect(back, code=303)
     try:
-        doc = office().void(document_id, reason)
+        doc = office().void(document_id, reason, actor=current_principal())
     except NotFound:
         raise
     except DocgenError as error:
@@ -528,7 +529,7 @@ def register_page() -> str:
     problems: list[str] = []
     try:
         query = register_query(MultiDict(query_args))
-        items, total = office().search(query)
+        items, total = office().search(query, viewer=current_principal())
     except InvalidPayload as error:
         labels = {"kind": "种类", "year": "年度", "month": "月份", "status": "状态", "page": "页码"}
         problems = [f"{labels.get(d.loc.split('.')[-1], d.loc)}：{d.msg}" for d in error.details] or [error.message]
@@ -560,7 +561,7 @@ def overdue_ids(query: RegisterQuery) -> set[str]:
     if query.kind not in (None, "supervision-prompt") or query.status == "voided":
         return set()
     late = RegisterQuery(**{**query.__dict__, "kind": "supervision-prompt", "overdue": True, "page": 1, "per_page": 500})
-    items, _ = office().search(late)
+    items, _ = office().search(late, viewer=current_principal())
     return {d["id"] for d in items}
 
 
@@ -672,6 +673,7 @@ def wants_html() -> bool:
 
 _PAGE_TITLES = {
     400: "请求有误",
+    401: "请先登录",
     403: "没有权限",
     404: "找不到这个页面",
     405: "不支持这种操作",

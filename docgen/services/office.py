@@ -6,6 +6,7 @@ all call these methods.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,15 +18,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload
+from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound
 from docgen.kinds import KINDS, Kind, Payload, get_kind
 from docgen.profile import Profile, load_profile
+from docgen.services.accounts import Accounts, Principal
+from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.payloads import validate_payload
 from docgen.services.register import Register, RegisterQuery, describe, format_number
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
+from docgen.services.untrusted import safe_filename
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -51,9 +55,7 @@ class Issued:
 
 def paper_filename(kind: Kind, label: str, ext: str) -> str:
     """``督办提示-XX督办〔2026〕7号.docx``: the title, then the number or a label."""
-    unsafe = '/\\:*?"<>|\r\n\t'
-    label = "".join("_" if c in unsafe else c for c in label).strip() or "草稿"
-    return f"{kind.title}-{label}.{ext}"
+    return f"{kind.title}-{safe_filename(label, '草稿')}.{ext}"
 
 
 def check_format(fmt: str) -> None:
@@ -78,6 +80,8 @@ class Office:
         if migrate:
             upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
         self.register = Register(settings["DATABASE_URL"])
+        self.accounts = Accounts(self.register)
+        self.audit = AuditLog(self.register)
         self._converter = None
         self._converter_lock = threading.Lock()
 
@@ -110,6 +114,7 @@ class Office:
         idempotency_key: str | None = None,
         batch_id: str | None = None,
         batch_position: int | None = None,
+        actor: Principal | None = None,
     ) -> Issued:
         """Number, date, render, store and register one paper — all or nothing.
 
@@ -121,7 +126,7 @@ class Office:
         fingerprint = request_fingerprint(kind_id, data)
         for attempt in range(3):
             try:
-                return self._issue_once(kind, payload, fingerprint, idempotency_key, batch_id, batch_position)
+                return self._issue_once(kind, payload, fingerprint, idempotency_key, batch_id, batch_position, actor)
             except IntegrityError:
                 # another process registered the same idempotency key first
                 # (PostgreSQL; SQLite serialises writers at BEGIN)
@@ -129,7 +134,7 @@ class Office:
                     raise
         raise AssertionError("unreachable")
 
-    def _issue_once(self, kind, payload, fingerprint, idempotency_key, batch_id, batch_position) -> Issued:
+    def _issue_once(self, kind, payload, fingerprint, idempotency_key, batch_id, batch_position, actor=None) -> Issued:
         stored_key = None
         try:
             with self.register.writing() as session, session.begin():
@@ -186,8 +191,11 @@ class Office:
                     force_reason=getattr(payload, "force_reason", None),
                     batch_id=batch_id,
                     batch_position=batch_position,
+                    issued_by=actor.name if actor else None,
                 )
                 session.add(document)
+                if actor is not None:
+                    session.add(audit_entry(actor, "issue", number or document.id, detail={"kind": kind.id, "id": document.id}))
                 if idempotency_key:
                     session.add(IdempotencyKey(key=idempotency_key, scope="document", request_sha256=fingerprint, resource_id=document.id))
                 session.flush()
@@ -250,20 +258,29 @@ class Office:
                 raise InvalidPayload(exc.message, details) from None
 
     # -- the register -----------------------------------------------------
-    def document(self, document_id: str) -> dict[str, Any]:
-        return describe(self.register.get(document_id), TITLES)
+    def visible_document(self, document_id: str, viewer: Principal | None = None) -> Document:
+        """The register entry, if VIEWER may see it: a department sees only the papers addressed to it (else 404)."""
+        document = self.register.get(document_id)
+        if viewer is not None and not viewer.sees_recipient(document.recipient):
+            raise NotFound(f"登记簿中没有这份文件：{document_id}")
+        return document
 
-    def search(self, query: RegisterQuery) -> tuple[list[dict[str, Any]], int]:
+    def document(self, document_id: str, viewer: Principal | None = None) -> dict[str, Any]:
+        return describe(self.visible_document(document_id, viewer), TITLES)
+
+    def search(self, query: RegisterQuery, viewer: Principal | None = None) -> tuple[list[dict[str, Any]], int]:
+        if viewer is not None and viewer.is_department:
+            query = dataclasses.replace(query, scope_recipient=viewer.department)
         rows, total = self.register.search(query, self.today())
         return [describe(d, TITLES, full=False) for d in rows], total
 
-    def void(self, document_id: str, reason: str) -> dict[str, Any]:
-        return describe(self.register.void(document_id, reason), TITLES)
+    def void(self, document_id: str, reason: str, actor: Principal | None = None) -> dict[str, Any]:
+        return describe(self.register.void(document_id, reason, actor), TITLES)
 
-    def document_file(self, document_id: str, fmt: str) -> RenderedFile:
+    def document_file(self, document_id: str, fmt: str, viewer: Principal | None = None) -> RenderedFile:
         """The stored .docx byte for byte, or its PDF (made once, then kept)."""
         check_format(fmt)
-        document = self.register.get(document_id)
+        document = self.visible_document(document_id, viewer)
         kind = get_kind(document.kind)
         label = document.number or f"{document.recipient or ''}{document.issued_on.isoformat()}"
         if fmt == "docx":
