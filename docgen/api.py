@@ -1,7 +1,7 @@
 """The JSON API under /api/v1: parse the request, call the office, answer.
 
 Every error — ours, Werkzeug's, or an unexpected one — leaves through
-``register_error_handlers`` in the one shape of ``docgen.errors``.
+``docgen.errormap`` in the one shape of ``docgen.errors``.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from docgen import openapi
 from docgen.access import current_principal
 from docgen.downloads import send_file_response
 from docgen.errors import (
-    DocgenError,
     ErrorDetail,
     InvalidPayload,
-    PayloadTooLarge,
     UnsupportedMediaType,
 )
 from docgen.kinds import KINDS, get_kind
@@ -254,40 +251,6 @@ def register_query(args) -> RegisterQuery:
     return query
 
 
-def error_response(error: DocgenError) -> Response:
-    response = jsonify(error.as_dict())
-    response.status_code = error.status
-    return response
-
-
-def register_error_handlers(app: Flask) -> None:
-    """The one place that turns errors into HTTP answers."""
-
-    @app.errorhandler(DocgenError)
-    def _docgen_error(error: DocgenError) -> Response:
-        return error_response(error)
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(error: RequestEntityTooLarge) -> Response:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return error_response(PayloadTooLarge(f"请求体超过上限 {limit} 字节", [ErrorDetail("(body)", "太大")]))
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> Response:
-        names = {404: ("not_found", "没有这个地址"), 405: ("method_not_allowed", "该地址不支持此请求方法")}
-        code, message = names.get(error.code or 500, (error.name.lower().replace(" ", "_"), error.description or error.name))
-        response = jsonify({"error": code, "message": message, "details": []})
-        response.status_code = error.code or 500
-        return response
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> Response:
-        log.exception("unexpected error")
-        response = jsonify({"error": "internal_error", "message": "服务内部错误，已记录，请稍后再试", "details": []})
-        response.status_code = 500
-        return response
-
-
 @openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
 def healthz() -> Response:
     converter = public_health(office().converter_status())
@@ -312,4 +275,3 @@ def public_health(status: Any) -> Any:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_url_rule("/healthz", "healthz", healthz)
-    register_error_handlers(app)

@@ -1,7 +1,9 @@
-"""Every setting in one place, with a working default.
+"""Every setting in one place: a typed model with a working default for each.
 
-Order of precedence: these defaults, then ``DOCGEN_*`` environment variables,
-then the ``test_config`` mapping given to ``create_app``.
+Order of precedence: the defaults below, then ``DOCGEN_*`` environment
+variables, then the ``test_config`` mapping given to ``create_app``. A new
+setting is one line in ``Settings`` (name, type, default, description); its
+``DOCGEN_`` variable, its type check and its Chinese error come with it.
 """
 
 from __future__ import annotations
@@ -9,84 +11,106 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from docgen.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
+ENV_PREFIX = "DOCGEN_"
 
-DEFAULTS: dict[str, Any] = {
-    # where the SQLite file and the issued files live
-    "DATA_DIR": "instance",
-    # overrides the SQLite file, e.g. postgresql+psycopg://user@host/docgen
-    "DATABASE_URL": "",
-    # path of an organisation profile TOML file; empty = the built-in default
-    "PROFILE": "",
-    # Word templates; the project's templates_docx/ unless set
-    "TEMPLATES_DIR": str(PROJECT_DIR / "templates_docx"),
-    # largest request body, in bytes
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    # time zone that decides what "today" is for issuing dates
-    "TIMEZONE": "Asia/Shanghai",
-    # PDF converter: address of a shared pool (set by `docgen serve`), or empty
-    # to start a pool inside this process on first use
-    "CONVERTER_URL": "",
-    # the soffice program; empty = found on PATH
-    "SOFFICE": "",
-    # LibreOffice instances in a pool (0 = one per core)
-    "CONVERTER_INSTANCES": 0,
-    # seconds one conversion may take before its instance is restarted
-    "CONVERTER_TIMEOUT": 60,
-    # conversions after which an instance is restarted anyway
-    "CONVERTER_MAX_JOBS": 200,
-    # batches queued or running at once before new ones get 429
-    "MAX_PENDING_BATCHES": 20,
-    # items in one batch
-    "MAX_BATCH_ITEMS": 2000,
-    # seconds without a heartbeat after which a batch's runner counts as dead
-    # and another process resumes the batch
-    "BATCH_STALE_SECONDS": 120,
-    # signs the web form's sessions and CSRF tokens; empty = one made once and
-    # kept in the data folder (secret_key), shared by every worker
-    "SECRET_KEY": "",
-    # host names this service answers for (comma-separated); a request naming
-    # another host gets 400, which defeats DNS rebinding. "*" allows any.
-    "ALLOWED_HOSTS": "localhost,127.0.0.1,::1",
-    # hours a web sign-in lasts
-    "SESSION_HOURS": 8,
+
+def default_data_dir() -> str:
+    """One stable place, whatever the working directory: ``/var/lib/docgen`` for root,
+    else the user's data folder (``~/.local/share/docgen`` on Linux)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return "/var/lib/docgen"
+    return platformdirs.user_data_dir("docgen", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """docgen's settings; each field is read from ``DOCGEN_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, case_sensitive=False, extra="ignore")
+
+    DATA_DIR: str = Field(default_factory=default_data_dir, description="SQLite 文件和已签发文件所在的数据目录")
+    DATABASE_URL: str = Field("", description="数据库地址，替代数据目录中的 SQLite 文件，如 postgresql+psycopg://user@host/docgen")
+    PROFILE: str = Field("", description="机构配置文件（TOML）的路径；空 = 内置的默认机构")
+    TEMPLATES_DIR: str = Field(str(PROJECT_DIR / "templates_docx"), description="Word 模板目录")
+    MAX_CONTENT_LENGTH: int = Field(16 * 1024 * 1024, ge=1, description="请求体上限（字节）")
+    TIMEZONE: str = Field("Asia/Shanghai", description="决定“今天”是哪一天的时区（机构配置未写 timezone 时）")
+    CONVERTER_URL: str = Field("", description="共享 PDF 转换池的地址（docgen serve 自动设置）；空 = 本进程首次使用时自起一个")
+    SOFFICE: str = Field("", description="soffice 程序；空 = 在 PATH 中查找")
+    CONVERTER_INSTANCES: int = Field(0, ge=0, description="转换池中 LibreOffice 实例数（0 = 每核一个）")
+    CONVERTER_TIMEOUT: int = Field(60, ge=1, description="单次转换的时限（秒），超时则重启该实例")
+    CONVERTER_MAX_JOBS: int = Field(200, ge=1, description="实例转换多少次后重启")
+    MAX_PENDING_BATCHES: int = Field(20, ge=1, description="同时排队或运行的批量任务上限，超出回 429")
+    MAX_BATCH_ITEMS: int = Field(2000, ge=1, description="一个批量任务的最多项数")
+    BATCH_STALE_SECONDS: int = Field(120, ge=1, description="批量任务多少秒没有心跳即视为中断，由其他进程接续")
+    SECRET_KEY: str = Field("", description="表单会话和 CSRF 令牌的密钥；空 = 首次生成并保存在数据目录的 secret_key 中")
+    ALLOWED_HOSTS: str = Field("localhost,127.0.0.1,::1", description="本服务应答的主机名（逗号分隔；.example.gov.cn 含其子域名；* 为任意），其他主机名回 400，以防 DNS 重绑定")
+    SESSION_HOURS: int = Field(8, ge=1, le=24 * 30, description="网页登录的有效时长（小时）")
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("不是已知的时区名称，应如 Asia/Shanghai") from None
+        return value
+
+
+_TYPE_WORDS = {
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应为 true 或 false",
+    "float_parsing": "应为数字",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
 }
 
-INT_KEYS = {
-    "MAX_CONTENT_LENGTH",
-    "CONVERTER_INSTANCES",
-    "CONVERTER_TIMEOUT",
-    "CONVERTER_MAX_JOBS",
-    "MAX_PENDING_BATCHES",
-    "MAX_BATCH_ITEMS",
-    "BATCH_STALE_SECONDS",
-    "SESSION_HOURS",
-}
+
+def _config_error(exc: ValidationError, given: dict[str, Any]) -> ConfigError:
+    """A Chinese message naming each bad variable: ``DOCGEN_CONVERTER_TIMEOUT 应为整数，现为 '一分钟'``."""
+    lines = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        template = _TYPE_WORDS.get(error["type"])
+        if template is not None:
+            why = template.format(**(error.get("ctx") or {}))
+        else:
+            why = str(error.get("msg", "")).removeprefix("Value error, ")
+        source = "" if name in given else ENV_PREFIX
+        lines.append(f"{source}{name} {why}，现为 {error.get('input')!r}")
+    return ConfigError("配置有误：" + "；".join(lines))
 
 
-def load_settings(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Defaults, then ``DOCGEN_*`` variables, then ``overrides``."""
-    environ = os.environ if environ is None else environ
-    settings = dict(DEFAULTS)
-    for key in DEFAULTS:
-        value = environ.get(f"DOCGEN_{key}")
-        if value is None or value == "":
-            continue
-        if key in INT_KEYS:
-            try:
-                value = int(value)
-            except ValueError:
-                raise ConfigError(f"DOCGEN_{key} 应为整数，现为 {value!r}") from None
-        settings[key] = value
-    if overrides:
-        settings.update(overrides)
-    settings["DATA_DIR"] = str(Path(settings["DATA_DIR"]).resolve())
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``DOCGEN_*`` variables, then ``overrides``; as a plain mapping.
+
+    Keys of ``overrides`` that are no setting (``TESTING``, ``WTF_CSRF_ENABLED``)
+    are passed through for Flask. Raises ConfigError naming each bad value.
+    """
+    overrides = dict(overrides or {})
+    known = {k: v for k, v in overrides.items() if k in Settings.model_fields}
+    try:
+        typed = Settings(**known)
+    except ValidationError as exc:
+        raise _config_error(exc, known) from None
+    settings: dict[str, Any] = {**overrides, **typed.model_dump()}
+    settings["DATA_DIR"] = str(Path(settings["DATA_DIR"]).expanduser().resolve())
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(settings["DATA_DIR"]) / "docgen.sqlite3")
     if not settings["CONVERTER_INSTANCES"]:
         settings["CONVERTER_INSTANCES"] = max(1, os.cpu_count() or 1)
     return settings
+
+
+def documented_variables() -> dict[str, str]:
+    """``DOCGEN_<NAME>`` -> its description, for the README check and ``docgen --help``."""
+    return {ENV_PREFIX + name: field.description or "" for name, field in Settings.model_fields.items()}

@@ -38,7 +38,7 @@ class Profile:
     name: str
     committee: str
     issuing_offices: tuple[str, ...]
-    timezone: str = "Asia/Shanghai"
+    timezone: str = ""  # empty: the service's DOCGEN_TIMEZONE decides what "today" is
     kinds: dict[str, KindSettings] = field(default_factory=dict)
 
     def for_kind(self, kind: str) -> KindSettings:
@@ -78,6 +78,6 @@ def load_profile(path: str | Path | None = None) -> Profile:
         name=name,
         committee=str(raw.get("committee", "局党委")),
         issuing_offices=offices,
-        timezone=str(raw.get("timezone", "Asia/Shanghai")),
+        timezone=str(raw.get("timezone", "")),
         kinds=kinds,
     )

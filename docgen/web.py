@@ -8,9 +8,8 @@ input it concerns. Drafting, issuing, the register, spreadsheets and batches
 are the services' business.
 
 CSRF: every POST outside ``/api/`` must carry the Flask-WTF token; the JSON API
-(used by other tools) is exempt. Errors on the web pages are Chinese HTML
-pages; under ``/api/`` (or for a client that asks for JSON) the API's JSON
-error shape is kept.
+(used by other tools) is exempt through ``csrf.exempt``. Errors become Chinese
+pages (or JSON) in ``docgen.errormap``.
 """
 
 from __future__ import annotations
@@ -38,9 +37,8 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from docgen.access import current_principal
 from docgen.downloads import send_file_response
@@ -382,8 +380,7 @@ def kind_submit(kind_id: str):
             error = InvalidPayload("此表单刚才已经签发过一份文件，内容又有改动；如需再签发一份，请核对后再次点击“签发”。")
             return render_form(kind, fields, values, errors=map_errors(fields, error)), 409
         except DocgenError as error:
-            status = error.status if error.status < 500 else 503
-            return render_form(kind, fields, values, errors=map_errors(fields, error)), status
+            return render_form(kind, fields, values, errors=map_errors(fields, error)), error.status
         return redirect(url_for("web.document", document_id=issued.document["id"], issued=1), code=303)
     # preview
     try:
@@ -392,10 +389,9 @@ def kind_submit(kind_id: str):
         log.warning("preview without PDF converter: %s", error.message)
         return render_form(kind, fields, values, preview={"unavailable": error.message})
     except DocgenError as error:
-        status = error.status if error.status < 500 else 503
         errors = map_errors(fields, error)
         errors.outcome = "无法预览"
-        return render_form(kind, fields, values, errors=errors), status
+        return render_form(kind, fields, values, errors=errors), error.status
     from docgen.services.preview import pdf_to_png
 
     try:
@@ -425,8 +421,7 @@ def _upload_into_form(kind: Kind, fields: list[FormField], data: dict[str, Any])
     try:
         items = read_items(kind, upload.filename, upload.read(), defaults=defaults)
     except DocgenError as error:
-        status = error.status if error.status < 500 else 400
-        return render_form(kind, fields, values, errors=map_errors(fields, error, from_upload=True)), status
+        return render_form(kind, fields, values, errors=map_errors(fields, error, from_upload=True)), error.status
     item = items[0]
     values = values_from_payload(fields, item)
     if rows:
@@ -603,8 +598,7 @@ def batch_start():
         items = read_items(kind, upload.filename, upload.read())
         progress = create_batch(office(), kind.id, items, issue)
     except DocgenError as error:
-        status = error.status if error.status < 500 else 503
-        return render_batch_new(batch_errors(kind, error), chosen), status
+        return render_batch_new(batch_errors(kind, error), chosen), error.status
     return redirect(url_for("web.batch_page", batch_id=progress["id"]), code=303)
 
 
@@ -661,74 +655,6 @@ def _size(n: int | None) -> str:
     return f"{n / 1024:g} KB"
 
 
-# -- errors as Chinese pages, JSON kept for the API --------------------------------------------------------
-def wants_html() -> bool:
-    """A browser on a web page gets HTML; ``/api/``, ``/healthz`` and clients asking for JSON get JSON."""
-    path = request.path
-    if path.startswith("/api/") or path == "/api" or path == "/healthz":
-        return False
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"], default="text/html")
-    return best != "application/json"
-
-
-_PAGE_TITLES = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "没有权限",
-    404: "找不到这个页面",
-    405: "不支持这种操作",
-    409: "操作与当前状态冲突",
-    413: "上传的文件太大",
-    415: "不支持这种文件",
-    422: "填写的内容有误",
-    429: "请求太多，请稍后再试",
-    500: "服务内部错误",
-    503: "服务暂不可用",
-}
-
-
-def error_page(error: BaseException) -> tuple[str, int]:
-    """The Chinese HTML page for an error on a web page."""
-    details: list[ErrorDetail] = []
-    if isinstance(error, CSRFError):
-        status, message = 400, "页面已过期或缺少安全校验码（CSRF），为安全起见未执行此次提交。请返回上一页，刷新后重新提交。"
-    elif isinstance(error, RequestEntityTooLarge):
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        status, message = 413, f"上传的内容超过了 {_size(limit)} 的上限，请压缩文件或分成几份后重新上传。"
-    elif isinstance(error, DocgenError):
-        status, message, details = error.status, error.message, list(error.details)
-    elif isinstance(error, HTTPException):
-        status = error.code or 500
-        message = {
-            404: "您访问的地址不存在，可能已被移除或输入有误。",
-            405: "该地址不支持这种请求方式。",
-        }.get(status, "请求无法处理，请返回上一页重试。")
-    else:
-        status, message = 500, "服务内部出现错误，已记录在日志中。请稍后再试；如果一再出现，请联系管理员。"
-    back = request.path if request.method == "POST" and status in (400, 413, 415) else None
-    html = render_template("error.html", status=status, title=_PAGE_TITLES.get(status, "出错了"), message=message,
-                           details=details, back=back)
-    return html, status
-
-
-def _install_error_pages(app: Flask) -> None:
-    """Wrap the API's error handlers: HTML for the web pages, their JSON for everything else."""
-    spec = app.error_handler_spec.setdefault(None, {})
-    for code, exc in ((None, DocgenError), (413, RequestEntityTooLarge), (None, HTTPException), (None, Exception)):
-        previous = spec.get(code, {}).get(exc)
-
-        def handler(error, previous=previous):
-            if wants_html():
-                if not isinstance(error, (DocgenError, HTTPException)):
-                    log.exception("unexpected error on a web page")
-                return error_page(error)
-            if previous is not None:
-                return previous(error)
-            return error
-
-        app.register_error_handler(exc, handler)
-
-
 # -- CSRF and the secret key ---------------------------------------------------------------------------------
 def _ensure_secret_key(app: Flask) -> None:
     """Sessions and CSRF tokens need one secret shared by every worker process:
@@ -753,26 +679,19 @@ def _ensure_secret_key(app: Flask) -> None:
     app.config["SECRET_KEY"] = key
 
 
-def _csrf_protect() -> None:
-    """Every form POST outside the JSON API needs the token."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    if request.path.startswith("/api/") or request.endpoint is None:
-        return
-    csrf.protect()
-
-
 def init_app(app: Flask) -> None:
     _ensure_secret_key(app)
-    # CSRF is checked by our own hook, for every path but /api/ — that also
-    # covers API routes another blueprint adds under /api/v1.
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)  # a clerk may keep a form open for hours
     csrf.init_app(app)
-    app.before_request(_csrf_protect)
     app.register_blueprint(bp)
     app.add_template_filter(_official_date, "official_date")
     app.add_template_filter(_size, "size")
     app.add_template_global(_static_url, "static_url")
     app.add_template_global(STATUS_TITLES, "STATUS_TITLES")
-    _install_error_pages(app)
+
+
+def exempt_api_from_csrf(app: Flask) -> None:
+    """The JSON API (other tools, no cookies) needs no CSRF token: every blueprint under ``/api``."""
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api"):
+            csrf.exempt(blueprint)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,8 @@ class Office:
     def __init__(self, settings: dict[str, Any], profile: Profile | None = None, migrate: bool = True) -> None:
         self.settings = settings
         self.profile = profile or load_profile(settings.get("PROFILE") or None)
+        if not self.profile.timezone:  # the profile names none: the service's time zone decides "today"
+            self.profile = replace(self.profile, timezone=settings.get("TIMEZONE") or "Asia/Shanghai")
         self.renderer = Renderer(settings["TEMPLATES_DIR"], self.profile)
         self.store = FileStore(Path(settings["DATA_DIR"]) / "files")
         if migrate:
