@@ -20,10 +20,12 @@ so a page on another site can never act with a clerk's cookie.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from docgen import openapi
 from docgen.errors import ErrorDetail, Forbidden, HostNotAllowed, InvalidPayload, Unauthorized
@@ -125,6 +127,25 @@ def current_principal() -> Principal | None:
 
 
 # -- the checks before every request -------------------------------------------------------------
+def _bound_streamed_body() -> None:
+    """A body sent without Content-Length (chunked) is read up to the limit here:
+    one byte more is 413, where the server would otherwise cut it silently."""
+    environ = request.environ
+    if request.content_length is not None or not environ.get("wsgi.input_terminated"):
+        return
+    if request.method in SAFE_METHODS and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return
+    data = environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+
+
+
 def allowed_hosts(app: Flask) -> list[str]:
     raw = app.config.get("ALLOWED_HOSTS") or "localhost,127.0.0.1,::1"
     hosts = raw if isinstance(raw, list | tuple) else str(raw).split(",")
@@ -360,6 +381,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("SESSION_COOKIE_NAME", "docgen_session")
+    app.before_request(_bound_streamed_body)
     app.before_request(_check_host)
     app.before_request(_authenticate)
     app.after_request(_audit)

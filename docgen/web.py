@@ -506,7 +506,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.get("/register")
-def register_page() -> str:
+def register_page() -> tuple[str, int]:
     from docgen.api import register_query
 
     args = request.args
@@ -536,7 +536,7 @@ def register_page() -> str:
         keep = {k: v for k, v in args.items() if k != "page" and v}
         return url_for("web.register_page") + "?" + urlencode({**keep, "page": page})
 
-    return render_template(
+    html = render_template(
         "register.html",
         items=items,
         total=total,
@@ -549,6 +549,7 @@ def register_page() -> str:
         kinds=list(KINDS.values()),
         here=request.full_path.rstrip("?"),
     )
+    return html, (422 if problems else 200)
 
 
 def overdue_ids(query: RegisterQuery) -> set[str]:

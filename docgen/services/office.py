@@ -26,10 +26,10 @@ from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.payloads import validate_payload
-from docgen.services.register import Register, RegisterQuery, describe, format_number
+from docgen.services.register import MAX_REASON, Register, RegisterQuery, describe, format_number
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
-from docgen.services.untrusted import safe_filename
+from docgen.services.untrusted import check_text, safe_filename
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -226,7 +226,8 @@ class Office:
             return payload, None
         if prompt.status == "voided":
             raise InvalidPayload(f"所依据的{followed_title}已作废", [ErrorDetail(field, f"{number} 已作废：{prompt.void_reason}")])
-        force_reason = (getattr(payload, "force_reason", None) or "").strip()
+        force_reason = check_text("force_reason", getattr(payload, "force_reason", None) or "", MAX_REASON,
+                                  "提前问责理由有误").strip()
         if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
             raise InvalidPayload(
                 f"{followed_title}的回复期限尚未届满",

@@ -16,7 +16,7 @@ from docgen.errors import ErrorDetail, InvalidPayload, MalformedRequest
 MAX_JSON_DEPTH = 64
 MAX_INT_DIGITS = 30
 MAX_SEARCH_WORDS = 20
-MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_LENGTH = 500
 
 # C0 controls but tab, newline and carriage return; DEL and the C1 controls;
 # lone surrogates; the non-characters U+FFFE/U+FFFF. None of them belongs in a
@@ -144,10 +144,10 @@ def search_words(q: str | None, loc: str = "(query).q") -> list[str]:
     """The words of a free-text search, bounded in number and length, each without control characters."""
     if not q:
         return []
-    check_text(loc, q, MAX_SEARCH_LENGTH, "查询条件有误")
     words = q.split()
     if len(words) > MAX_SEARCH_WORDS:
         raise InvalidPayload("查询条件有误", [ErrorDetail(loc, f"关键词最多 {MAX_SEARCH_WORDS} 个（收到 {len(words)} 个）")])
+    check_text(loc, q, MAX_SEARCH_LENGTH, "查询条件有误")
     return words
 
 
