@@ -50,7 +50,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the service with gunicorn, sharing one LibreOffice pool and one database."""
     from docgen.server import run
 
-    run(host=host, port=port, workers=workers, threads=threads)
+    try:
+        run(host=host, port=port, workers=workers, threads=threads)
+    except DocgenError as error:  # a bad profile or kind definition: say which, in Chinese
+        _fail(error)
 
 
 @main.command()

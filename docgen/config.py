@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
     DATA_DIR: str = Field(default_factory=default_data_dir, description="SQLite 文件和已签发文件所在的数据目录")
     DATABASE_URL: str = Field("", description="数据库地址，替代数据目录中的 SQLite 文件，如 postgresql+psycopg://user@host/docgen")
-    PROFILE: str = Field("", description="机构配置文件（TOML）的路径；空 = 内置的默认机构")
+    PROFILE: str = Field("", description="机构配置：内置机构的名称（default、forestry）或配置文件（TOML）的路径；空 = 内置的默认机构")
     TEMPLATES_DIR: str = Field(str(PROJECT_DIR / "templates_docx"), description="Word 模板目录")
     MAX_CONTENT_LENGTH: int = Field(16 * 1024 * 1024, ge=1, description="请求体上限（字节）")
     TIMEZONE: str = Field("Asia/Shanghai", description="决定“今天”是哪一天的时区（机构配置未写 timezone 时）")

@@ -148,6 +148,12 @@ class ProfileError(ConfigError):
     code = "profile_error"
 
 
+class KindDefinitionError(ConfigError):
+    """A kind's TOML definition cannot be used: the file, the field and why (a start-up error)."""
+
+    code = "kind_definition_error"
+
+
 def invalid(loc: str, msg: str, message: str = "请求内容有误") -> InvalidPayload:
     """Shorthand for a 422 about one field."""
     return InvalidPayload(message, [ErrorDetail(loc, msg)])

@@ -32,6 +32,7 @@ class _Gunicorn(BaseApplication):
 def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     settings = load_settings()
     os.makedirs(settings["DATA_DIR"], exist_ok=True)
+    check_profile(settings)
     prepare_database(settings)
     announce_first_admin(settings)
     pool = start_converter_pool(settings)
@@ -50,6 +51,16 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     finally:
         if pool is not None:
             pool.terminate()
+
+
+def check_profile(settings: dict[str, Any]) -> None:
+    """Read the profile and its kinds once before anything starts: a bad one stops start-up."""
+    from docgen.kinds import BUNDLED
+    from docgen.profile import load_profile
+
+    profile = load_profile(settings.get("PROFILE") or None)
+    if profile.kinds_dir:
+        BUNDLED.with_folder(profile.kinds_dir)
 
 
 def prepare_database(settings: dict[str, Any]) -> None:

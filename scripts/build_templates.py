@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the five docxtpl Word templates in templates_docx/.
+"""Build the docxtpl Word templates: the five in templates_docx/, the forestry profile's five in its kinds folder.
 
     .venv/bin/python scripts/build_templates.py            # build
     .venv/bin/python scripts/build_templates.py --check    # build, then render samples with docxtpl
@@ -721,6 +721,163 @@ def build_accountability_notice() -> DocumentObject:
     return doc
 
 
+# ---------------------------------------------------------------- the forestry profile's papers (seed 002)
+# The three-round escalation (三次督查制度), the 督查通知单 and the 落实情况反馈表,
+# worded as seed 002 words them. They live beside their definitions in
+# docgen/profiles/forestry/kinds/.
+
+
+def build_rectification_notice() -> DocumentObject:
+    doc = _new_document("整改通知书")
+    _notice_head(doc, "{{ org_name }}", "整改通知书")
+    _para(
+        doc,
+        "公文正文",
+        "按照三次督查制度，党政办督查室对你单位贯彻落实",
+        "{{ matter }}",
+        "的情况、工作措施和进度进行了第一次督查。督查发现，你单位存在（",
+        "{{ findings_marked }}",
+        "）的问题：",
+        "{{ situation }}",
+    )
+    _para(doc, "公文正文", "现对你单位予以通报批评，并下发《整改通知书》，请认真整改：", "{{ requirements }}")
+    _para(doc, "公文正文", "请于接到本通知书后", "{{ reply_days }}", "日内将整改情况书面报送党政办督查室。")
+    _signature(doc)
+    return doc
+
+
+def build_yellow_card_warning() -> DocumentObject:
+    doc = _new_document("黄牌警告")
+    _notice_head(doc, "{{ org_name }}", "黄牌警告")
+    _para(
+        doc,
+        "公文正文",
+        "你单位",
+        "{{ matter }}",
+        "工作经第一次督查，已于",
+        "{{ notice_issued_on }}",
+        "下发《整改通知书》（",
+        "{{ notice_number }}",
+        "）予以通报批评。党政办督查室对你单位整改情况和工作效果进行了第二次督查，你单位仍未按要求完成任务：",
+        "{{ situation }}",
+    )
+    _para(
+        doc,
+        "公文正文",
+        "根据三次督查制度，现对你单位予以黄牌警告。请于接到本通知后",
+        "{{ reply_days }}",
+        "日内完成整改，并将整改情况书面报送党政办督查室。第三次督查仍不能按时保质保量完成任务的，将提请",
+        "{{ committee }}",
+        "追究领导班子及有关班子成员的责任。",
+    )
+    _signature(doc)
+    return doc
+
+
+def build_accountability_referral() -> DocumentObject:
+    doc = _new_document("提请追究责任")
+    _para(doc, "公文标题", "关于提请追究", "{{ unit }}", "领导班子及有关班子成员责任的请示")
+    _para(doc, "发文字号", "{{ number }}")
+    _para(doc, "Normal")
+    _para(doc, "主送机关", "{{ committee }}", "：")
+    _para(
+        doc,
+        "公文正文",
+        "按照三次督查制度，党政办督查室对",
+        "{{ unit }}",
+        "贯彻落实",
+        "{{ matter }}",
+        "的情况进行了第三次督查。该单位经《整改通知书》通报批评，又于",
+        "{{ warning_issued_on }}",
+        "被给予黄牌警告（",
+        "{{ warning_number }}",
+        "）后，仍未按时保质保量地完成",
+        "{{ committee }}",
+        "部署的工作任务，存在（",
+        "{{ conduct_marked }}",
+        "）的问题：",
+        "{{ situation }}",
+    )
+    _para(
+        doc,
+        "公文正文",
+        "根据三次督查制度，提请",
+        "{{ committee }}",
+        "追究该单位领导班子及有关班子成员的责任。责任人员：",
+        "{{ persons }}",
+    )
+    _para(doc, "公文正文", "妥否，请批示。")
+    _signature(doc)
+    return doc
+
+
+def _form_table(doc: DocumentObject, rows: list[tuple[str, tuple[str, ...], int]]) -> Table:
+    """A two-column form: label | value; rows given as (label, value pieces, height in lines)."""
+    label_width = 36.0
+    table = _table(doc, [label_width, TEXT_WIDTH_MM - label_width], rows=len(rows))
+    head_style = doc.styles["表格标题行"]
+    text_style = doc.styles["表格文字"]
+    for row, (label, pieces, lines) in zip(table.rows, rows, strict=True):
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+        row.height = Pt(lines * TABLE_LINE.pt + 8)
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        name, value = row.cells
+        name.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        value.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER if lines == 1 else WD_CELL_VERTICAL_ALIGNMENT.TOP
+        _cell_para(name, head_style, label)
+        _cell_para(value, text_style, *pieces)
+    return table
+
+
+def build_supervision_notice() -> DocumentObject:
+    doc = _new_document("督查通知单")
+    _para(doc, "公文标题", "{{ org_name }}", "{{ category }}", "督查通知单")
+    _para(doc, "发文字号", "{{ number }}")
+    _form_table(
+        doc,
+        [
+            ("承办单位", ("{{ recipient }}",), 1),
+            ("事项来源", ("{{ source }}",), 1),
+            ("督办事项", ("{{ matter }}",), 4),
+            ("批示意见或办理要求", ("{{ requirements }}",), 5),
+            ("办理时限", ("接到本通知单后", "{{ reply_days }}", "日内上报办理结果"), 1),
+        ],
+    )
+    after = _para(doc, "公文正文", "请承办单位明确责任，限期办理，并按时填写《落实情况反馈表》报党政办督查室。")
+    after.paragraph_format.space_before = Pt(LINE.pt / 2)
+    _signature(doc)
+    return doc
+
+
+def build_implementation_feedback() -> DocumentObject:
+    doc = _new_document("落实情况反馈表")
+    _para(doc, "公文标题", "落实情况反馈表")
+    _para(doc, "表头信息", "填报单位：", "{{ unit }}", "\t", "填报日期：", "{{ filled_on }}")
+    _form_table(
+        doc,
+        [
+            ("督办事项", ("{{ matter }}",), 2),
+            ("督查通知单文号", ("{{ notice_number }}",), 1),
+            ("落实情况", ("{{ progress }}",), 6),
+            ("存在问题", ("{{ problems }}",), 4),
+            ("下一步措施", ("{{ next_steps }}",), 4),
+            # signed by hand on paper
+            ("主要领导签字", ("",), 3),
+        ],
+    )
+    return doc
+
+
+FORESTRY_DIR = ROOT / "docgen" / "profiles" / "forestry" / "kinds"
+FORESTRY_BUILDERS: dict[str, Callable[[], DocumentObject]] = {
+    "rectification-notice.docx": build_rectification_notice,
+    "yellow-card-warning.docx": build_yellow_card_warning,
+    "accountability-referral.docx": build_accountability_referral,
+    "supervision-notice.docx": build_supervision_notice,
+    "implementation-feedback.docx": build_implementation_feedback,
+}
+
+
 BUILDERS: dict[str, Callable[[], DocumentObject]] = {
     "key-work-ledger.docx": build_key_work_ledger,
     "supervision-ledger.docx": build_supervision_ledger,
@@ -769,14 +926,15 @@ EXPECTED_VARIABLES: dict[str, set[str]] = {
 }
 
 
-def build(out_dir: Path = OUT_DIR) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def build(out_dir: Path = OUT_DIR, forestry_dir: Path = FORESTRY_DIR) -> list[Path]:
     written = []
-    for name, builder in BUILDERS.items():
-        doc = builder()
-        path = out_dir / name
-        doc.save(str(path))
-        written.append(path)
+    for folder, builders in ((out_dir, BUILDERS), (forestry_dir, FORESTRY_BUILDERS)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, builder in builders.items():
+            doc = builder()
+            path = folder / name
+            doc.save(str(path))
+            written.append(path)
     return written
 
 
@@ -894,10 +1052,11 @@ def check(out_dir: Path = OUT_DIR, pdf_dir: Path | None = None) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR, help="output folder (default: templates_docx/)")
+    parser.add_argument("--forestry-out", type=Path, default=FORESTRY_DIR, help="output folder of the forestry profile's templates")
     parser.add_argument("--check", action="store_true", help="render sample contexts with docxtpl and verify them")
     parser.add_argument("--pdf", type=Path, metavar="DIR", help="with --check: convert the samples to PDF into DIR")
     args = parser.parse_args(argv)
-    for path in build(args.out):
+    for path in build(args.out, args.forestry_out):
         print(f"wrote {path}")
     if args.check:
         return 0 if check(args.out, args.pdf) else 1

@@ -1,6 +1,7 @@
 """What every kind of paper has: a payload model, a template, a title.
 
-Payload models are pydantic; their field titles and descriptions are Chinese
+Payload models are pydantic, made from the kind's TOML definition
+(``docgen.kinds.definition``); their field titles and descriptions are Chinese
 because clerks read them in the form and in error messages.
 """
 
@@ -9,11 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args
+from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from docgen.kinds.findings import Finding
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 # XML 1.0 forbids these; a .docx containing one will not open. Tab and newline
 # are fine (a newline becomes a line break in the document).
@@ -37,22 +37,11 @@ def _strip_nonblank(value: str) -> str:
 # Plain text that goes into a paper: no control characters, not blank.
 Text = Annotated[str, AfterValidator(_reject_control_characters), AfterValidator(_strip_nonblank)]
 
-FINDINGS: tuple[str, ...] = get_args(Finding)
-
 
 class Payload(BaseModel):
     """Base of every kind's payload: unknown fields are an error, not ignored."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=20000)
-
-
-def text_field(title: str, description: str = "", max_length: int = 20000, **kw: Any) -> Any:
-    return Field(title=title, description=description or title, max_length=max_length, **kw)
-
-
-def mark_findings(chosen: list[str]) -> str:
-    """All five findings as the seed form lists them, the chosen ones ticked."""
-    return "、".join(("☑" if f in chosen else "☐") + f for f in FINDINGS)
 
 
 @dataclass(frozen=True)
@@ -80,11 +69,25 @@ class Kind:
     # escalation: the kind of paper this one follows, and the field naming its number
     follows_kind: str | None = None
     follows_field: str | None = None
+    # the field that receives the followed paper's issuing day
+    follows_date_field: str | None = None
+    # fields that, left empty, are taken from the followed paper
+    follows_fill: tuple[str, ...] = ()
     # payload fields the template does not print (recorded in the register only)
     unprinted_fields: tuple[str, ...] = ()
+    # place in the list of kinds
+    order: int = 1000
+    # the definition file
+    source: Path | None = None
+    # the folder holding the .docx (a profile's own kinds); None = the templates folder
+    template_dir: Path | None = None
 
     def schema(self) -> dict[str, Any]:
         return self.model.model_json_schema()
+
+    def template_path(self, templates_dir: Path) -> Path:
+        """Where the bundled .docx of this kind lives."""
+        return (self.template_dir or templates_dir) / self.template
 
 
 # Variables every template may use: filled from the profile and the issue.

@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound
-from docgen.kinds import KINDS, Kind, Payload, get_kind
+from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, get_kind
 from docgen.profile import Profile, load_profile
 from docgen.services.accounts import Accounts, Principal
 from docgen.services.audit import AuditLog, audit_entry
@@ -33,7 +34,22 @@ from docgen.services.untrusted import check_text, safe_filename
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
-TITLES = {k.id: k.title for k in KINDS.values()}
+
+
+class _KindTitles(Mapping[str, str]):
+    """The Chinese title of each kind the service issues."""
+
+    def __getitem__(self, kind_id: str) -> str:
+        return KINDS[kind_id].title
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+TITLES: Mapping[str, str] = _KindTitles()
 
 
 @dataclass
@@ -77,6 +93,8 @@ class Office:
         self.profile = profile or load_profile(settings.get("PROFILE") or None)
         if not self.profile.timezone:  # the profile names none: the service's time zone decides "today"
             self.profile = replace(self.profile, timezone=settings.get("TIMEZONE") or "Asia/Shanghai")
+        self.kinds: KindRegistry = BUNDLED.with_folder(self.profile.kinds_dir) if self.profile.kinds_dir else BUNDLED
+        activate(self.kinds)
         self.renderer = Renderer(settings["TEMPLATES_DIR"], self.profile)
         self.store = FileStore(Path(settings["DATA_DIR"]) / "files")
         if migrate:
@@ -214,10 +232,11 @@ class Office:
         number = getattr(payload, field)
         prompt = self.register.find_by_number(session, kind.follows_kind, number)
         followed_title = TITLES[kind.follows_kind]
+        taken = kind.follows_fill + ((kind.follows_date_field,) if kind.follows_date_field else ())
         if prompt is None:
             if check_deadline:
                 raise InvalidPayload(f"登记簿中没有这份{followed_title}", [ErrorDetail(field, f"没有文号为 {number} 的{followed_title}")])
-            missing = [f for f in ("recipient", "matter", "findings", "prompt_issued_on") if getattr(payload, f) is None]
+            missing = [f for f in taken if getattr(payload, f) is None]
             if missing:
                 raise InvalidPayload(
                     f"登记簿中没有这份{followed_title}，请补全以下内容",
@@ -233,14 +252,15 @@ class Office:
                 f"{followed_title}的回复期限尚未届满",
                 [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写“提前问责理由”（force_reason）")],
             )
-        earlier = prompt.payload
-        filled = {
-            "recipient": payload.recipient or prompt.recipient,
-            "matter": payload.matter or earlier.get("matter"),
-            "findings": payload.findings or earlier.get("findings"),
-            "prompt_issued_on": prompt.issued_on,
-            "force_reason": force_reason or None,
-        }
+        earlier = dict(prompt.payload)
+        if kind.recipient_field:
+            # the recipient is the followed paper's recipient, whatever its field is called there
+            earlier[kind.recipient_field] = prompt.recipient
+        filled: dict[str, Any] = {name: getattr(payload, name) or earlier.get(name) for name in kind.follows_fill}
+        if kind.follows_date_field:
+            filled[kind.follows_date_field] = prompt.issued_on
+        if "force_reason" in kind.model.model_fields:
+            filled["force_reason"] = force_reason or None
         return payload.model_copy(update=filled), prompt
 
     def check_follow_up(self, kind_id: str, data: Any, prefix: str = "") -> None:

@@ -105,7 +105,7 @@ class Renderer:
 
     def template(self, kind: Kind) -> PreparedTemplate:
         """The prepared template of a kind, reloaded when the file changed on disk."""
-        path = self.templates_dir / kind.template
+        path = kind.template_path(self.templates_dir)
         mtime = path.stat().st_mtime_ns
         cached = self._cache.get(kind.id)
         if cached is None or cached.mtime_ns != mtime:
