@@ -37,6 +37,7 @@ web_bp = Blueprint("access", __name__)
 api_bp = Blueprint("access_api", __name__, url_prefix="/api/v1")
 
 ALL = frozenset(ROLES)
+ADMIN = frozenset({"admin"})
 OFFICE = frozenset({"admin", "clerk"})
 READERS = frozenset({"admin", "clerk", "leader"})
 OVERSIGHT = frozenset({"admin", "leader"})
@@ -61,6 +62,11 @@ RULES: dict[str, frozenset[str]] = {
     "api.show_batch": READERS,
     "api.batch_packet": READERS,
     "api.batch_documents": READERS,
+    "api.list_templates": READERS,
+    "api.upload_template": ADMIN,
+    "api.download_template": READERS,
+    "api.activate_template": ADMIN,
+    "api.preview_template": OFFICE,
     "access_api.audit": OVERSIGHT,
     "access_api.whoami": ALL,
     # the form
@@ -74,6 +80,11 @@ RULES: dict[str, frozenset[str]] = {
     "web.batch_new": OFFICE,
     "web.batch_start": OFFICE,
     "web.batch_page": READERS,
+    "web.templates_page": READERS,
+    "web.template_upload": ADMIN,
+    "web.template_activate": ADMIN,
+    "web.template_preview": OFFICE,
+    "web.template_download": READERS,
     "access.logout": ALL,
 }
 

@@ -66,6 +66,69 @@ def show_kind(kind: str) -> Response:
     return jsonify({"kind": k.id, "title": k.title, "description": k.description, "schema": k.schema(), "example": k.example})
 
 
+def template_links(kind: str, version: int) -> dict[str, str]:
+    base = f"/api/v1/kinds/{kind}/templates/{version}"
+    return {"self": base, "activate": f"{base}/activate", "preview": f"{base}/preview"}
+
+
+def _with_links(kind: str, version: dict[str, Any]) -> dict[str, Any]:
+    return version | {"links": template_links(kind, version["version"])}
+
+
+def uploader() -> str | None:
+    """Who is uploading: the signed-in user or token."""
+    principal = current_principal()
+    return principal.name if principal else None
+
+
+@bp.get("/kinds/<kind>/templates")
+@openapi.doc(summary="一种公文的模板：各版本及哪一版在用", response=openapi.TemplateVersionList)
+def list_templates(kind: str) -> Response:
+    return jsonify([_with_links(kind, v) for v in office().template_versions(kind)])
+
+
+@bp.post("/kinds/<kind>/templates")
+@openapi.doc(
+    summary="上传新版模板（multipart 字段 file）：检查占位符和安全性，保存为未启用的新版本",
+    request="upload",
+    response=openapi.TemplateVersionOut,
+    status=201,
+)
+def upload_template(kind: str) -> Response:
+    get_kind(kind)
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType(
+            "模板应以 multipart/form-data 上传（字段名 file）",
+            [ErrorDetail("(header).Content-Type", f"收到的是 {request.mimetype or '空'}")],
+        )
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidPayload("请上传模板文件", [ErrorDetail("file", "缺少 multipart 字段 file（.docx 文件）")])
+    version = office().upload_template(kind, upload.read(), upload.filename or None, uploader())
+    response = jsonify(_with_links(kind, version))
+    response.status_code = 201
+    response.headers["Location"] = template_links(kind, version["version"])["self"]
+    return response
+
+
+@bp.get("/kinds/<kind>/templates/<int:version>")
+@openapi.doc(summary="下载某一版模板（.docx）", files=True)
+def download_template(kind: str, version: int) -> Response:
+    return send_file_response(office().template_file(kind, version))
+
+
+@bp.post("/kinds/<kind>/templates/<int:version>/activate")
+@openapi.doc(summary="启用某一版模板：此后新签发的公文用这一版", response=openapi.TemplateVersionOut)
+def activate_template(kind: str, version: int) -> Response:
+    return jsonify(_with_links(kind, office().activate_template(kind, version)))
+
+
+@bp.post("/kinds/<kind>/templates/<int:version>/preview")
+@openapi.doc(summary="用本公文的示例内容预览某一版模板（不编号、不登记）", query={"format": ("pdf", "docx")}, files=True)
+def preview_template(kind: str, version: int) -> Response:
+    return send_file_response(office().preview_template(kind, version, request.args.get("format", "pdf")))
+
+
 @bp.post("/drafts/<kind>")
 @openapi.doc(
     summary="生成草稿（不编号、不登记）",

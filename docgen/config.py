@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     PROFILE: str = Field("", description="机构配置：内置机构的名称（default、forestry）或配置文件（TOML）的路径；空 = 内置的默认机构")
     TEMPLATES_DIR: str = Field(str(PROJECT_DIR / "templates_docx"), description="Word 模板目录")
     MAX_CONTENT_LENGTH: int = Field(16 * 1024 * 1024, ge=1, description="请求体上限（字节）")
+    TEMPLATE_MAX_BYTES: int = Field(5 * 1024 * 1024, ge=1, description="上传的 Word 模板上限（字节）")
     TIMEZONE: str = Field("Asia/Shanghai", description="决定“今天”是哪一天的时区（机构配置未写 timezone 时）")
     CONVERTER_URL: str = Field("", description="共享 PDF 转换池的地址（docgen serve 自动设置）；空 = 本进程首次使用时自起一个")
     SOFFICE: str = Field("", description="soffice 程序；空 = 在 PATH 中查找")

@@ -109,6 +109,12 @@ class InvalidPayload(DocgenError):
     code = "invalid_payload"
 
 
+class TemplateRejected(InvalidPayload):
+    """An uploaded template is unsafe or does not fit its kind; every problem is listed."""
+
+    code = "template_rejected"
+
+
 class IdempotencyMismatch(InvalidPayload):
     """An Idempotency-Key was reused with a different body."""
 

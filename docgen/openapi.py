@@ -128,6 +128,21 @@ class AuditOut(BaseModel):
 
 class AuditList(BaseModel):
     root: list[AuditOut]
+class TemplateVersionOut(BaseModel):
+    version: int
+    sha256: str
+    uploaded_at: str
+    uploaded_by: str | None = Field(description="上传人；内置模板为空")
+    active: bool = Field(description="新签发的公文是否用这一版")
+    source: str = Field(description="upload（上传）或 bundled（内置模板，首次使用时记入）")
+    filename: str | None = None
+    size: int
+    placeholders: list[str] = Field(description="模板中出现的占位符")
+    links: dict[str, str] | None = None
+
+
+class TemplateVersionList(BaseModel):
+    root: list[TemplateVersionOut]
 
 
 class Health(BaseModel):
@@ -165,6 +180,8 @@ def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str,
         return {"type": "array", "items": _schema_ref(DocumentOut, components)}
     if model is AuditList:
         return {"type": "array", "items": _schema_ref(AuditOut, components)}
+    if model is TemplateVersionList:
+        return {"type": "array", "items": _schema_ref(TemplateVersionOut, components)}
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
     for name, sub in schema.pop("$defs", {}).items():
         components[name] = sub
@@ -221,6 +238,9 @@ def build(app: Flask) -> dict[str, Any]:
             request = spec["request"]
             if request == "kind":
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _payload_schema(components)}}}
+            elif request == "upload":
+                upload = {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+                op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
             elif request is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_ref(request, components)}}}
             responses: dict[str, Any] = {}
@@ -254,4 +274,6 @@ def build(app: Flask) -> dict[str, Any]:
 def _param_schema(name: str) -> dict[str, Any]:
     if name == "kind":
         return {"type": "string", "enum": list(KINDS)}
+    if name == "version":
+        return {"type": "integer", "minimum": 1}
     return {"type": "string"}

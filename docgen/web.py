@@ -342,6 +342,66 @@ def index() -> str:
     return render_template("index.html", kinds=list(KINDS.values()))
 
 
+# -- template versions (admins) ------------------------------------------------------------
+def render_templates_page(kind: Kind, notice: str | None = None, errors: DocgenError | None = None) -> str:
+    from docgen.kinds import COMMON_VARIABLES
+
+    fields = [(name, info.title or name) for name, info in kind.model.model_fields.items()] + [(v, "打勾列出的选项") for v in kind.extra_variables]
+    return render_template(
+        "templates.html",
+        kind=kind,
+        versions=office().template_versions(kind.id),
+        notice=notice,
+        errors=errors,
+        fields=fields,
+        common=COMMON_VARIABLES,
+        max_mb=round(office().templates.max_bytes / 1024 / 1024, 1),
+    )
+
+
+@bp.get("/kinds/<kind_id>/templates")
+def templates_page(kind_id: str) -> str:
+    kind = get_kind(kind_id)
+    notice = None
+    if request.args.get("uploaded"):
+        notice = f"已上传第 {request.args['uploaded']} 版，尚未启用：请先预览，确认无误后点击“启用”。"
+    elif request.args.get("activated"):
+        notice = f"已启用第 {request.args['activated']} 版：此后新签发的{kind.title}使用这一版。"
+    return render_templates_page(kind, notice)
+
+
+@bp.post("/kinds/<kind_id>/templates")
+def template_upload(kind_id: str):
+    kind = get_kind(kind_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidPayload("请先选择要上传的 .docx 模板文件", [ErrorDetail("file", "没有选择文件")])
+        from docgen.api import uploader
+
+        version = office().upload_template(kind.id, upload.read(), upload.filename, uploader())
+    except DocgenError as error:
+        return render_templates_page(kind, errors=error), error.status
+    return redirect(url_for("web.templates_page", kind_id=kind.id, uploaded=version["version"]), code=303)
+
+
+@bp.post("/kinds/<kind_id>/templates/<int:version>/activate")
+def template_activate(kind_id: str, version: int):
+    kind = get_kind(kind_id)
+    office().activate_template(kind.id, version)
+    return redirect(url_for("web.templates_page", kind_id=kind.id, activated=version), code=303)
+
+
+@bp.post("/kinds/<kind_id>/templates/<int:version>/preview")
+def template_preview(kind_id: str, version: int):
+    return send_file_response(office().preview_template(kind_id, version, "pdf"))
+
+
+@bp.get("/kinds/<kind_id>/templates/<int:version>")
+def template_download(kind_id: str, version: int):
+    return send_file_response(office().template_file(kind_id, version))
+
+
 @bp.get("/kinds/<kind_id>")
 def kind_form(kind_id: str) -> str:
     kind = get_kind(kind_id)

@@ -6,6 +6,7 @@ import pytest
 
 from docgen import create_app
 from docgen.errors import ProfileError
+from docgen.kinds import BUNDLED, activate
 from docgen.profile import PROFILES_DIR, load_profile
 from tests.docx_text import paragraphs, table_rows, text
 
@@ -17,8 +18,7 @@ def forestry(data_dir, monkeypatch):
     monkeypatch.setenv("DOCGEN_PROFILE", "forestry")
     app = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "SECRET_KEY": "test"})
     yield app.test_client()
-    # the next app made in this process activates its own kinds again
-    monkeypatch.delenv("DOCGEN_PROFILE")
+    activate(BUNDLED)  # what this process serves goes back to the bundled kinds
 
 
 def example(client, kind: str) -> dict:
@@ -135,3 +135,31 @@ def test_a_forestry_draft_is_refused_with_the_field_path(forestry):
 
 def test_the_default_profile_does_not_offer_the_forestry_papers(client):
     assert client.post("/api/v1/drafts/rectification-notice", json={}).status_code == 404
+
+
+@pytest.mark.parametrize("kind", FORESTRY_KINDS)
+def test_the_forestry_templates_share_the_gbt9704_page_and_styles_of_the_seed_templates(kind):
+    import docx
+
+    from docgen.config import PROJECT_DIR
+
+    seed = docx.Document(PROJECT_DIR / "templates_docx" / "supervision-prompt.docx")
+    paper = docx.Document(PROFILES_DIR / "forestry" / "kinds" / f"{kind}.docx")
+    page = lambda d: [(s.page_width, s.page_height, s.top_margin, s.bottom_margin, s.left_margin, s.right_margin) for s in d.sections]  # noqa: E731
+    assert page(paper) == page(seed)  # A4, 37/35/28/26 mm
+    assert paper.paragraphs[0].style.name == "公文标题"
+    styles = {s.name for s in paper.styles}
+    assert {"公文标题", "发文字号", "公文正文", "成文日期", "表格文字"} <= styles
+
+
+def test_a_forestry_paper_converts_to_pdf_with_its_title(forestry):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    payload = example(forestry, "rectification-notice") | {"issued_on": "2026-04-01"}
+    pdf = forestry.post("/api/v1/drafts/rectification-notice?format=pdf", json=payload)
+    assert pdf.status_code == 200
+    words = "".join(PdfReader(BytesIO(pdf.data)).pages[0].extract_text().split())
+    assert "xx林业局整改通知书" in words
+    assert "现对你单位予以通报批评" in words

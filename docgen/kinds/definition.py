@@ -102,7 +102,7 @@ def _model_name(kind_id: str) -> str:
 class _FieldSpec:
     """One field read from a definition, and the pydantic annotation it makes."""
 
-    def __init__(self, reader: _Reader, raw: Any, where: str, in_table: bool = False) -> None:
+    def __init__(self, reader: _Reader, raw: Any, where: str, in_table: bool = False, model_prefix: str = "") -> None:
         if not isinstance(raw, dict):
             raise reader.fail(where, "每个字段应为一个表（[[fields]]）")
         name = reader.string(raw, "name", where)
@@ -130,6 +130,7 @@ class _FieldSpec:
         if self.type == "table" and in_table:
             raise reader.fail(where, "表格的行里不能再有表格")
         self.raw = raw
+        self.model_prefix = model_prefix
         self.options: tuple[str, ...] = ()
         self.columns: list[_FieldSpec] = []
         self.annotation, self.constraints = self._type()
@@ -176,7 +177,7 @@ class _FieldSpec:
             raise reader.fail(f"{where}.fields", "表格应至少有一列（[[fields.fields]]）")
         self.columns = [_FieldSpec(reader, c, f"{where}.fields[{i}]", in_table=True) for i, c in enumerate(columns)]
         _check_unique(reader, self.columns, where)
-        model_name = reader.string(raw, "model", where, required=False) or _model_name(self.name) + "Row"
+        model_name = reader.string(raw, "model", where, required=False) or self.model_prefix + _model_name(self.name)
         row_model = create_model(model_name, __base__=Payload, **{c.name: c.pydantic() for c in self.columns})
         limits = {}
         low = reader.integer(raw, "min_rows", where)
@@ -226,7 +227,8 @@ def load_kind(path: str | Path, template_dir: Path | None = None) -> Kind:
     specs_raw = raw.get("fields")
     if not isinstance(specs_raw, list) or not specs_raw:
         raise reader.fail("fields", "应至少定义一个字段（[[fields]]）")
-    specs = [_FieldSpec(reader, f, f"fields[{i}]") for i, f in enumerate(specs_raw)]
+    model_name = reader.string(raw, "model", "定义", required=False) or _model_name(kind_id)
+    specs = [_FieldSpec(reader, f, f"fields[{i}]", model_prefix=model_name) for i, f in enumerate(specs_raw)]
     _check_unique(reader, specs, "定义")
     by_name = {s.name: s for s in specs}
 
@@ -271,7 +273,6 @@ def load_kind(path: str | Path, template_dir: Path | None = None) -> Kind:
                 raise reader.fail(f"字段 {name}", "从所依据公文取值的字段应为选填（required = false）")
         follows_fill = tuple(fill)
 
-    model_name = reader.string(raw, "model", "定义", required=False) or _model_name(kind_id)
     model = create_model(model_name, __base__=Payload, **{s.name: s.pydantic() for s in specs})
     marks = {s.marks: s.options for s in specs if s.marks}
     mark_sources = {s.marks: s.name for s in specs if s.marks}

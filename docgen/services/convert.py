@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from docgen.errors import ConverterUnavailable, DocgenError
+from docgen.services.offline_office import keep_office_offline
 
 log = logging.getLogger(__name__)
 
@@ -743,6 +744,7 @@ class LocalPool:
 
     def _spawn_worker(self, inst: _Instance) -> None:
         """Start the worker process and wait until its soffice is warm."""
+        keep_office_offline(inst.profile)
         cfg = {
             "soffice": self.soffice,
             "profile": str(inst.profile),

@@ -85,7 +85,32 @@ class Document(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     issued_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     voided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # the template version it was made with (see TemplateVersion); empty for papers issued before versions were kept
+    template_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     __table_args__ = (Index("ix_documents_kind_year_seq", "kind", "year", "seq"),)
+
+
+class TemplateVersion(Base):
+    """One version of a kind's Word template: uploaded, or the bundled file once used."""
+
+    __tablename__ = "template_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_key: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    # "upload" or "bundled"
+    source: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    placeholders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    uploaded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        UniqueConstraint("kind", "version", name="uq_template_versions_kind_version"),
+        UniqueConstraint("kind", "sha256", name="uq_template_versions_kind_sha256"),
+    )
 
 
 class IdempotencyKey(Base):

@@ -26,10 +26,12 @@ from docgen.services.accounts import Accounts, Principal
 from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
+from docgen.services.external_links import strip_external_links
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Register, RegisterQuery, describe, format_number
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
+from docgen.services.templates import TemplateLibrary
 from docgen.services.untrusted import check_text, safe_filename
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -102,6 +104,9 @@ class Office:
         self.register = Register(settings["DATABASE_URL"])
         self.accounts = Accounts(self.register)
         self.audit = AuditLog(self.register)
+        # template versions live apart from the papers, in their own folder
+        template_store = FileStore(Path(settings["DATA_DIR"]) / "templates")
+        self.templates = TemplateLibrary(self.register, template_store, self.renderer, int(settings.get("TEMPLATE_MAX_BYTES") or 5 * 1024 * 1024))
         self._converter = None
         self._converter_lock = threading.Lock()
 
@@ -120,7 +125,8 @@ class Office:
         if kind.follows_kind:
             with self.register.reading() as session:
                 payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
-        docx = self.renderer.render(kind, payload)
+        template, _ = self.templates.current(kind)
+        docx = template.render(self.renderer.context(kind, payload))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME)
@@ -188,7 +194,8 @@ class Office:
                 if settings.numbered:
                     seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
                     number = format_number(settings.prefix, issued_on.year, seq)
-                template = self.renderer.template(kind)
+                template, version = self.templates.current(kind)
+                template_version = self.templates.version_for_issue(session, kind, template, version)
                 docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
                 stored_key = self.store.put(docx, "docx")
                 document = Document(
@@ -205,6 +212,7 @@ class Office:
                     payload=payload.model_dump(mode="json"),
                     search_text=_search_text(kind, payload, number),
                     template_sha256=template.sha256,
+                    template_version=template_version,
                     file_key=stored_key,
                     file_sha256=sha256(docx),
                     follows_id=follows.id if follows else None,
@@ -324,16 +332,54 @@ class Office:
         document = self.register.get(document_id)
         kind = get_kind(document.kind)
         payload = kind.model.model_validate(document.payload)
-        template = self.renderer.template(kind)
+        if document.template_version is not None:
+            template = self.templates.prepared(kind, document.template_version)
+        else:  # issued before template versions were kept
+            template = self.renderer.template(kind)
         docx = template.render(self.renderer.context(kind, payload, document.number or "", document.issued_on))
         return docx, template.sha256 == document.template_sha256
 
+    # -- templates ----------------------------------------------------------
+    def example_context(self, kind: Kind) -> dict[str, Any]:
+        """What a template of the kind is filled with in a preview: the kind's example, unnumbered."""
+        return self.renderer.context(kind, kind.model.model_validate(kind.example))
+
+    def template_versions(self, kind_id: str) -> list[dict[str, Any]]:
+        return self.templates.versions(get_kind(kind_id))
+
+    def upload_template(self, kind_id: str, raw: bytes, filename: str | None, uploaded_by: str | None) -> dict[str, Any]:
+        """Check and keep a new template version (not yet active)."""
+        kind = get_kind(kind_id)
+        return self.templates.upload(kind, raw, filename, uploaded_by, self.example_context(kind))
+
+    def template_file(self, kind_id: str, version: int) -> RenderedFile:
+        kind = get_kind(kind_id)
+        raw, _ = self.templates.file(kind, version)
+        return RenderedFile(raw, f"{kind.title}-模板第{version}版.docx", DOCX_MIME)
+
+    def activate_template(self, kind_id: str, version: int) -> dict[str, Any]:
+        return self.templates.activate(get_kind(kind_id), version)
+
+    def preview_template(self, kind_id: str, version: int, fmt: str = "pdf") -> RenderedFile:
+        """The kind's example filled into one version (activated or not): nothing stored, no number."""
+        check_format(fmt)
+        kind = get_kind(kind_id)
+        docx = self.templates.prepared(kind, version).render(self.example_context(kind))
+        name = f"{kind.title}-模板第{version}版预览"
+        if fmt == "pdf":
+            return RenderedFile(self.to_pdf(docx), f"{name}.pdf", PDF_MIME)
+        return RenderedFile(docx, f"{name}.docx", DOCX_MIME)
+
     # -- PDF --------------------------------------------------------------
     def to_pdf(self, docx: bytes) -> bytes:
-        """The PDF of a .docx, from the shared LibreOffice pool."""
+        """The PDF of a .docx, from the shared LibreOffice pool.
+
+        Anything the file would fetch from elsewhere (a linked image, an
+        INCLUDEPICTURE field) is removed first, so the converter never fetches.
+        """
         from docgen.services.convert import get_converter
 
-        return get_converter(self.settings).to_pdf(docx)
+        return get_converter(self.settings).to_pdf(strip_external_links(docx))
 
     def converter_status(self) -> dict[str, Any]:
         try:

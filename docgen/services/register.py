@@ -225,6 +225,11 @@ def describe(document: Document, titles: dict[str, str], full: bool = True) -> d
         "voided_by": document.voided_by,
     }
     if full:
-        out.update(payload=document.payload, template_sha256=document.template_sha256, file_sha256=document.file_sha256)
+        out.update(
+            payload=document.payload,
+            template_sha256=document.template_sha256,
+            template_version=document.template_version,
+            file_sha256=document.file_sha256,
+        )
     out["links"] = document_links(document.id)
     return out

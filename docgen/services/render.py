@@ -6,6 +6,12 @@ for every paper until the file on disk changes. Rendering is then one Jinja
 pass and one small zip write, several times faster than opening, parsing and
 saving the .docx with docxtpl each time. Templates stay plain docxtpl
 templates that a clerk can edit in Word.
+
+Templates render in Jinja's sandbox. A template is cleaned of everything a
+reader would fetch from elsewhere (linked images, INCLUDEPICTURE fields) when
+it is prepared, so no paper made from it links anything. The zip entries keep
+the template's own timestamps, so the same template and payload give the same
+bytes — an issued paper can be made again byte for byte.
 """
 
 from __future__ import annotations
@@ -21,16 +27,20 @@ from typing import Any
 
 import jinja2
 from docxtpl import DocxTemplate
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from docgen.kinds import COMMON_VARIABLES, Kind, Payload
 from docgen.profile import Profile
 from docgen.services.dates import format_official_date
+from docgen.services.external_links import strip_external_links
 
 _TEMPLATED_PARTS = ("word/document.xml", "word/header", "word/footer", "docProps/core.xml")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 _TAB = Markup('</w:t><w:tab/><w:t xml:space="preserve">')
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+_ENV = SandboxedEnvironment(autoescape=True, undefined=jinja2.StrictUndefined)
+_LOADING_TAGS = {nodes.Include: "{% include %}", nodes.Import: "{% import %}", nodes.FromImport: "{% from … import %}", nodes.Extends: "{% extends %}"}
 
 
 def _patch_xml(xml: str) -> str:
@@ -39,51 +49,102 @@ def _patch_xml(xml: str) -> str:
     return DocxTemplate.patch_xml(DocxTemplate.__new__(DocxTemplate), xml)
 
 
+def template_sources(raw: bytes) -> dict[str, str]:
+    """The Jinja source of each part of a .docx that holds template tags, cleaned as docxtpl cleans it."""
+    sources: dict[str, str] = {}
+    with zipfile.ZipFile(io.BytesIO(raw)) as src:
+        for info in src.infolist():
+            if info.filename.startswith(_TEMPLATED_PARTS):
+                data = src.read(info)
+                if b"{{" in data or b"{%" in data:
+                    sources[info.filename] = _patch_xml(data.decode("utf-8"))
+    return sources
+
+
+def parse_template(source: str) -> nodes.Template:
+    """The Jinja syntax tree of a part (``jinja2.TemplateSyntaxError`` when it is not a template)."""
+    return _ENV.parse(source)
+
+
+def unsafe_constructs(tree: nodes.Template) -> list[str]:
+    """What a template must not do, each named as written: ``{% include %}``, ``x.__class__``…
+
+    The sandbox refuses these at render time too; naming them lets an upload be
+    refused before it is ever used.
+    """
+    found: list[str] = []
+    for node_type, name in _LOADING_TAGS.items():
+        if any(True for _ in tree.find_all(node_type)):
+            found.append(name)
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            found.append(f"{_expression(node.node)}.{node.attr}")
+    for node in tree.find_all(nodes.Getitem):
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            found.append(f"{_expression(node.node)}[{node.arg.value!r}]")
+    for node in tree.find_all(nodes.Filter):
+        if node.name == "attr":
+            found.append("|attr(…)")
+    for node in tree.find_all(nodes.Name):
+        if node.name.startswith("_"):
+            found.append(node.name)
+    return list(dict.fromkeys(found))
+
+
+def _expression(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_expression(node.node)}.{node.attr}"
+    return "…"
+
+
 @dataclass
 class PreparedTemplate:
     """A .docx template ready to fill many times."""
 
-    path: Path
-    mtime_ns: int
-    sha256: str
+    sha256: str  # of the file as given
     prefix: bytes  # a zip holding every part that has no template tags
-    parts: dict[str, jinja2.Template]  # part name -> compiled template
+    parts: dict[str, tuple[zipfile.ZipInfo, jinja2.Template]]  # part name -> its entry and compiled template
+    sources: dict[str, str]  # part name -> Jinja source
+    path: Path | None = None
+    mtime_ns: int = 0
 
     @classmethod
     def load(cls, path: Path) -> PreparedTemplate:
-        raw = path.read_bytes()
-        parts: dict[str, jinja2.Template] = {}
+        return cls.from_bytes(path.read_bytes(), path=path, mtime_ns=path.stat().st_mtime_ns)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, path: Path | None = None, mtime_ns: int = 0) -> PreparedTemplate:
+        digest = hashlib.sha256(raw).hexdigest()
+        clean = strip_external_links(raw)
+        sources = template_sources(clean)
+        parts: dict[str, tuple[zipfile.ZipInfo, jinja2.Template]] = {}
         prefix = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(prefix, "w", zipfile.ZIP_DEFLATED) as dst:
+        with zipfile.ZipFile(io.BytesIO(clean)) as src, zipfile.ZipFile(prefix, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
-                data = src.read(info)
-                if info.filename.startswith(_TEMPLATED_PARTS) and (b"{{" in data or b"{%" in data):
-                    parts[info.filename] = _ENV.from_string(_patch_xml(data.decode("utf-8")))
+                if info.filename in sources:
+                    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    entry.compress_type = zipfile.ZIP_DEFLATED
+                    entry.external_attr = info.external_attr
+                    parts[info.filename] = (entry, _ENV.from_string(sources[info.filename]))
                 else:
-                    dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-        return cls(path, path.stat().st_mtime_ns, hashlib.sha256(raw).hexdigest(), prefix.getvalue(), parts)
+                    dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
+        return cls(digest, prefix.getvalue(), parts, sources, path, mtime_ns)
 
     def variables(self) -> set[str]:
         """Top-level names the template reads (for checking it against the schema)."""
-        from jinja2 import meta
-
         names: set[str] = set()
-        for name, template in self.parts.items():
-            del template
-            source = _patch_xml(self._source(name))
+        for source in self.sources.values():
             names |= meta.find_undeclared_variables(_ENV.parse(source))
         return names
-
-    def _source(self, part: str) -> str:
-        with zipfile.ZipFile(self.path) as src:
-            return src.read(part).decode("utf-8")
 
     def render(self, context: dict[str, Any]) -> bytes:
         buf = io.BytesIO(self.prefix)
         buf.seek(0, io.SEEK_END)
         with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for name, template in self.parts.items():
-                out.writestr(name, template.render(context))
+            for entry, template in self.parts.values():
+                out.writestr(entry, template.render(context), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return buf.getvalue()
 
 
@@ -157,4 +218,12 @@ class Renderer:
         return self.template(kind).render(self.context(kind, payload, number, issued_on))
 
 
-__all__ = ["COMMON_VARIABLES", "PreparedTemplate", "Renderer", "as_markup"]
+__all__ = [
+    "COMMON_VARIABLES",
+    "PreparedTemplate",
+    "Renderer",
+    "as_markup",
+    "parse_template",
+    "template_sources",
+    "unsafe_constructs",
+]
