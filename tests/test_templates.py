@@ -177,3 +177,14 @@ def test_the_admin_page_uploads_previews_and_activates(client):
     activated = client.post("/kinds/supervision-prompt/templates/2/activate", data={"csrf_token": token})
     assert activated.status_code == 303
     assert "已启用第 2 版" in client.get(activated.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_activation_reaches_every_worker_of_the_data_folder(client, data_dir):
+    other = create_app({"DATA_DIR": str(data_dir), "TESTING": True, "SECRET_KEY": "test"}).test_client()
+    draft = lambda c: text(c.post("/api/v1/drafts/supervision-prompt", json=example("supervision-prompt")).data)  # noqa: E731
+    assert "进行回复" in draft(other)  # this worker has looked up what is active before
+    assert upload(client, edited(PROMPT, ("进行回复", "书面回复"))).status_code == 201
+    assert client.post(f"{TEMPLATES_URL}/2/activate").status_code == 200
+    assert "书面回复" in draft(other)
+    assert other.post(f"{TEMPLATES_URL}/1/activate").status_code == 200
+    assert "进行回复" in draft(client)

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import threading
+import uuid
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -88,13 +91,19 @@ def allowed_names(kind: Kind) -> set[str]:
 class TemplateLibrary:
     """The template versions of every kind, in the register's database and the file store."""
 
-    def __init__(self, register: Register, store: Store, renderer: Renderer, max_bytes: int) -> None:
+    def __init__(self, register: Register, store: Store, renderer: Renderer, max_bytes: int, signal: Path) -> None:
+        """``signal``: a file replaced on every activation, so that every process (and machine
+        sharing the data folder) rereads which versions are active, without asking the
+        database on every draft."""
         self.register = register
         self.store = store
         self.renderer = renderer
         self.max_bytes = max_bytes
+        self.signal = signal
         self._prepared: OrderedDict[str, PreparedTemplate] = OrderedDict()
         self._lock = threading.Lock()
+        self._active: dict[str, tuple[str, str, int]] = {}  # kind -> (sha256, file key, version)
+        self._active_seen: tuple[int, int, int] | None = None
 
     # -- checking an upload -----------------------------------------------------
     def check(self, kind: Kind, raw: bytes, context: dict[str, Any]) -> TemplateCheck:
@@ -252,7 +261,28 @@ class TemplateLibrary:
             session.execute(update(TemplateVersion).where(TemplateVersion.kind == kind.id).values(active=False))
             row.active = True
             session.flush()
+        self._announce_activation()
         return describe_version(row, True)
+
+    def _announce_activation(self) -> None:
+        self.signal.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.signal.with_name(f".{self.signal.name}.{uuid.uuid4().hex}")
+        tmp.write_text(uuid.uuid4().hex)
+        os.replace(tmp, self.signal)  # a new inode: every reader sees the change
+
+    def _active_versions(self) -> dict[str, tuple[str, str, int]]:
+        try:
+            st = os.stat(self.signal)
+            seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            seen = (0, 0, 0)
+        if seen != self._active_seen:
+            with self.register.reading() as session:
+                rows = session.scalars(select(TemplateVersion).where(TemplateVersion.active.is_(True)))
+                active = {r.kind: (r.sha256, r.file_key, r.version) for r in rows}
+            with self._lock:
+                self._active, self._active_seen = active, seen
+        return self._active
 
     # -- rendering ----------------------------------------------------------------
     def prepared(self, kind: Kind, version: int) -> PreparedTemplate:
@@ -277,9 +307,7 @@ class TemplateLibrary:
 
     def current(self, kind: Kind) -> tuple[PreparedTemplate, int | None]:
         """The template new papers of the kind are made with, and its version if an activated one."""
-        with self.register.reading() as session:
-            row = session.scalar(select(TemplateVersion).where(TemplateVersion.kind == kind.id, TemplateVersion.active.is_(True)))
-            found = (row.sha256, row.file_key, row.version) if row is not None else None
+        found = self._active_versions().get(kind.id)
         if found is None:
             return self.renderer.template(kind), None
         return self._prepared_bytes(found[0], found[1]), found[2]

@@ -1,14 +1,14 @@
 """who may do what: users, tokens, the audit log; who issued and voided each paper
 
 Revision ID: 0002_access
-Revises: 0002_templates
+Revises: 0002_queue
 Create Date: 2026-11-23 09:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_access"
-down_revision = "0002_templates"
+down_revision = "0002_queue"
 branch_labels = None
 depends_on = None
 
