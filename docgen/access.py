@@ -114,7 +114,7 @@ def allow(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 def is_public(endpoint: str | None, path: str) -> bool:
-    return endpoint in PUBLIC_ENDPOINTS or path in PUBLIC_PATHS
+    return endpoint in PUBLIC_ENDPOINTS or path in PUBLIC_PATHS or (endpoint or "").startswith("api_docs.")
 
 
 def allowed_roles(endpoint: str | None, method: str) -> frozenset[str]:
