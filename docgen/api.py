@@ -241,6 +241,16 @@ def show_batch(batch_id: str) -> Response:
     return response
 
 
+@bp.post("/batches/<batch_id>/resume")
+@openapi.doc(summary="继续一个失败的批量任务：已签发的文件保留原文号，其余继续生成（任务未失败时 409）", response=openapi.BatchOut, status=202)
+def resume_batch(batch_id: str) -> Response:
+    batch = batches.resume_batch(office(), batch_id)
+    response = jsonify(batch)
+    response.status_code = 202
+    response.headers["Location"] = batch["links"]["self"]
+    return response
+
+
 @bp.get("/batches/<batch_id>/packet.pdf")
 @openapi.doc(summary="签批包：封面清单、书签、双面打印空白页、签章域（任务未完成时 409）", files=True)
 def batch_packet(batch_id: str) -> Response:

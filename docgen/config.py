@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     CONVERTER_MAX_JOBS: int = Field(200, ge=1, description="实例转换多少次后重启")
     MAX_PENDING_BATCHES: int = Field(20, ge=1, description="同时排队或运行的批量任务上限，超出回 429")
     MAX_BATCH_ITEMS: int = Field(2000, ge=1, description="一个批量任务的最多项数")
-    BATCH_STALE_SECONDS: int = Field(120, ge=1, description="批量任务多少秒没有心跳即视为中断，由其他进程接续")
+    BATCH_STALE_SECONDS: int = Field(6, ge=1, description="批量任务多少秒无人处理（没有心跳，队列中也没有它的任务）即视为其工作进程已中断，由其他工作进程接续")
+    QUEUE_URL: str = Field("", description="批量任务的任务队列：空 = docgen serve 的内置 SQLite 队列（数据目录中的 queue.sqlite3）；多台机器用 redis://主机:6379/0")
+    QUEUE_WORKERS: int = Field(0, ge=0, description="每个队列工作进程的线程数（0 = 每个 LibreOffice 实例一个，再加一个）")
     SECRET_KEY: str = Field("", description="表单会话和 CSRF 令牌的密钥；空 = 首次生成并保存在数据目录的 secret_key 中")
 
     @field_validator("TIMEZONE")

@@ -1,17 +1,28 @@
-"""``docgen serve``: gunicorn with several workers over one converter pool.
+"""``docgen serve``: gunicorn with several workers over one converter pool and one queue consumer.
 
 The pool of LibreOffice instances is started once, in its own process, before
-the workers; each worker reaches it through ``DOCGEN_CONVERTER_URL``.
+the workers; each worker reaches it through ``DOCGEN_CONVERTER_URL``. The
+batches' task queue (``docgen.queue``) is the embedded SQLite queue of the
+data folder unless ``DOCGEN_QUEUE_URL`` names another (Redis); its consumer
+is a ``docgen worker`` process beside gunicorn, started again if it dies.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from docgen.config import load_settings
+
+log = logging.getLogger(__name__)
 
 
 class _Gunicorn(BaseApplication):
@@ -35,6 +46,8 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     check_profile(settings)
     prepare_database(settings)
     pool = start_converter_pool(settings)
+    consumer = QueueConsumer(settings)
+    consumer.start()
     try:
         _Gunicorn(
             {
@@ -48,6 +61,7 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
             }
         ).run()
     finally:
+        consumer.stop()
         if pool is not None:
             pool.terminate()
 
@@ -79,6 +93,51 @@ def start_converter_pool(settings: dict[str, Any]):
         from docgen.services.convert import run_pool_process
     except ImportError:
         return None
-    process, address = run_pool_process(settings)
+    # the pool's socket is this machine's own: the data folder may be shared by several machines
+    process, address = run_pool_process(settings, "unix:" + os.path.join(tempfile.mkdtemp(prefix="docgen-pool-"), "pool.sock"))
     os.environ["DOCGEN_CONVERTER_URL"] = address
     return process
+
+
+class QueueConsumer:
+    """The ``docgen worker`` process of ``docgen serve``: started with it, started again when it dies."""
+
+    RESTART_DELAY = 0.5
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        from docgen.queue import default_url
+
+        if not settings.get("QUEUE_URL"):  # the web workers and the consumer share the data folder's queue
+            os.environ["DOCGEN_QUEUE_URL"] = default_url(settings)
+        os.environ["DOCGEN_DATA_DIR"] = settings["DATA_DIR"]
+        self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="docgen-queue-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.process = self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "docgen.cli", "worker"], env=dict(os.environ))
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            code = self.process.wait()
+            if self._stopping.is_set():
+                return
+            log.warning("docgen serve: the queue worker (pid %s) exited with %s; starting it again", self.process.pid, code)
+            print(f"docgen serve: 队列工作进程（pid {self.process.pid}）已退出（{code}），正在重新启动", file=sys.stderr, flush=True)
+            time.sleep(self.RESTART_DELAY)
+            if not self._stopping.is_set():
+                self.process = self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

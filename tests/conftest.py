@@ -76,12 +76,13 @@ def free_port() -> int:
 class LiveServer:
     """``docgen serve`` in a subprocess, stopped at the end."""
 
-    def __init__(self, data_dir: Path, workers: int = 3, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, workers: int = 3, env: dict[str, str] | None = None, name: str = "server") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         full_env = dict(os.environ, DOCGEN_DATA_DIR=str(data_dir), **(env or {}))
-        self.log = open(data_dir / "server.log", "wb")
+        self.log_path = data_dir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "docgen.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
             env=full_env,
@@ -93,14 +94,14 @@ class LiveServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("docgen serve exited:\n" + (data_dir / "server.log").read_text(errors="replace"))
+                raise RuntimeError("docgen serve exited:\n" + self.log_path.read_text(errors="replace"))
             try:
                 if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
                     return
             except requests.RequestException:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("docgen serve did not come up:\n" + (data_dir / "server.log").read_text(errors="replace"))
+        raise RuntimeError("docgen serve did not come up:\n" + self.log_path.read_text(errors="replace"))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -118,3 +119,35 @@ def live_server(tmp_path_factory):
     server = LiveServer(tmp_path_factory.mktemp("live"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    """A real Redis server (Debian's redis-server) on a free port, in a temporary folder."""
+    import shutil
+
+    import redis
+
+    program = shutil.which("redis-server")
+    if program is None:
+        pytest.fail("redis-server is missing: ./dev installs the redis-server package")
+    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "", "--appendonly", "no"],
+        stdout=open(folder / "redis.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("redis-server did not come up:\n" + (folder / "redis.log").read_text(errors="replace")) from None
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(10)

@@ -1,12 +1,32 @@
 """Batches: many papers of one kind, made in the background, kept in the database.
 
 ``create_batch`` checks every item first (nothing is made when one is bad),
-records the batch and starts it in a thread of this process; ``get_batch``
-answers from the database, so any web worker answers for any batch. The
-runner issues (or drafts) the items in order, so issued numbers follow the
-item order, converts them to PDF on all LibreOffice instances at once, then
-builds the signing packet (``docgen.services.packet``) and a zip of the .docx
-files.
+records the batch and hands it to the task queue (``docgen.tasks``);
+``get_batch`` answers from the database, so any web worker answers for any
+batch. The work is done in steps that any queue worker on any machine can
+take, each safe to run again:
+
+1. ``start_batch`` makes every paper: with ``issue`` all items are numbered,
+   rendered and registered in ONE transaction, so their numbers are
+   consecutive in item order even while single papers are issued, and a
+   batch holds numbers only for papers that exist (the transaction rolls
+   back whole: a batch that fails here has taken no number). It answers the
+   runs of papers still to convert.
+2. ``convert_run`` converts one run of papers (joined into one document,
+   see below) and stores their PDFs; the run that converts the last paper
+   goes on with step 3.
+3. ``finish_batch`` builds the signing packet (``docgen.services.packet``)
+   and a zip of the .docx files.
+
+A batch that failed after its papers were issued keeps those papers (they
+are in the register with their numbers) and is taken up again by
+``resume_batch``, which converts what is missing: the same numbers, nothing
+issued twice (an item's Document is unique by batch id and position).
+
+Liveness: whoever works on a batch keeps its ``heartbeat_at`` fresh. A batch
+that nobody has worked on for ``BATCH_STALE_SECONDS`` while nothing of it
+waits in the queue (its worker died) is found by ``orphaned_batches``, which
+the queue's watchdog runs every few seconds, and taken up again.
 
 Throughput: LibreOffice spends most of a small conversion on per-document
 work (loading styles, exporting fonts), so a run of consecutive papers is
@@ -14,17 +34,10 @@ converted as ONE document (their bodies joined with section breaks that
 restart the page numbers) and the PDF cut apart again where the footer says
 ``— 1 —``. When that cannot be checked (page numbers missing, numbering or
 fields that would run on across papers) each paper is converted on its own.
-
-Crash safety: the runner holds the batch by a token and a heartbeat; a batch
-whose heartbeat is older than ``BATCH_STALE_SECONDS`` (a dead process) is
-picked up by the next batch request in any process and continues with the
-items not yet done. An item is issued at most once: its Document is found by
-batch id and position, and the issue itself carries an idempotency key.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import logging
@@ -36,9 +49,8 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +60,6 @@ from sqlalchemy.exc import IntegrityError
 
 from docgen.errors import (
     Conflict,
-    ConverterUnavailable,
     DocgenError,
     ErrorDetail,
     IdempotencyMismatch,
@@ -64,6 +75,7 @@ from docgen.services.office import PDF_MIME, Office, RenderedFile, paper_filenam
 from docgen.services.packet import (
     CutPaper,
     PacketEntry,
+    PageSource,
     build_packet,
     page_count,
     read_pages,
@@ -75,16 +87,9 @@ log = logging.getLogger(__name__)
 
 ZIP_MIME = "application/zip"
 PENDING = ("queued", "running")
-HEARTBEAT_SECONDS = 10.0
-# papers converted in one LibreOffice pass; more is faster, fewer gives finer progress
+# papers converted in one LibreOffice pass; more is faster, fewer spreads a batch over more workers
 MAX_RUN = 20
-
-# Batches of one process issue one after another, so a batch's numbers are
-# consecutive unless another process issues at the same time.
-_issuing = threading.Lock()
-_threads: dict[str, threading.Thread] = {}
-_threads_lock = threading.Lock()
-_last_sweep: dict[str, float] = {}
+HEARTBEAT_SECONDS = 2.0
 
 
 # -- the API -----------------------------------------------------------------------
@@ -99,13 +104,13 @@ def create_batch(
     background: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Check every item, record the batch and start it; the batch as ``get_batch`` shows it.
+    """Check every item, record the batch and queue it; the batch as ``get_batch`` shows it.
 
     Raises InvalidPayload (every bad field of every item, as ``items.3.recipient``;
     nothing is recorded or issued), QueueFull (too many batches pending) or
     IdempotencyMismatch. With the same ``idempotency_key`` and body, the
     first batch is answered again. ``background=False`` runs the batch in
-    this thread (the CLI) and answers when it is done or failed, calling
+    this process (the CLI) and answers when it is done or failed, calling
     ``progress(done, total)`` on the way.
     """
     kind = get_kind(kind_id)
@@ -128,27 +133,39 @@ def create_batch(
     if errors:
         raise InvalidPayload(f"有 {len({d.loc.split('.')[1] for d in errors})} 项内容有误，整批未生成，请改正后重新提交", errors)
     fingerprint = request_fingerprint(kind.id, {"items": items, "issue": bool(issue), "duplex": bool(duplex)})
-    token = _token()
     for attempt in range(3):
         try:
-            batch, created = _record(office, kind, items, bool(issue), bool(duplex), fingerprint, idempotency_key, token)
+            batch, created = _record(office, kind, items, bool(issue), bool(duplex), fingerprint, idempotency_key)
             break
         except IntegrityError:  # the same key, at the same moment, from another process
             if attempt == 2 or not idempotency_key:
                 raise
     if created and not background:
-        return run_batch(office, batch["id"], progress, token)
+        return run_batch(office, batch["id"], progress)
     if created:
-        _start(office, batch["id"], token)
-    sweep_stale_batches(office)
+        _enqueue_start(office, batch["id"])
     return batch
 
 
 def get_batch(office: Office, batch_id: str) -> dict[str, Any]:
     """The batch's progress: ``{"id", "kind", "status", "done", "total", "issue", "duplex", "error", "links"}``."""
-    sweep_stale_batches(office)
     with office.register.reading() as session:
         return describe(_get(session, batch_id))
+
+
+def resume_batch(office: Office, batch_id: str) -> dict[str, Any]:
+    """Take a failed batch up again: the papers it issued keep their numbers, the rest is made.
+
+    Conflict (409) unless the batch has failed.
+    """
+    with office.register.writing() as session, session.begin():
+        batch = _get(session, batch_id)
+        if batch.status != "failed":
+            raise Conflict(f"只有失败的批量任务可以继续，该任务状态为 {batch.status}", [ErrorDetail("(batch).status", batch.status)])
+        batch.status, batch.error, batch.heartbeat_at, batch.updated_at = "queued", None, utcnow(), utcnow()
+        answer = describe(batch)
+    _enqueue_start(office, batch_id)
+    return answer
 
 
 def batch_packet(office: Office, batch_id: str) -> bytes:
@@ -176,7 +193,11 @@ def batch_papers(office: Office, batch_id: str) -> list[dict[str, Any]]:
     with office.register.reading() as session:
         _get(session, batch_id)
         files = session.execute(select(BatchFile).where(BatchFile.batch_id == batch_id).order_by(BatchFile.position)).scalars().all()
-    return [{"position": f.position, "label": f.label, "recipient": f.recipient, "pages": f.pages, "document_id": f.document_id} for f in files]
+    return [
+        {"position": f.position, "label": f.label, "recipient": f.recipient, "pages": f.pages, "document_id": f.document_id,
+         "converted_by": f.converted_by}
+        for f in files
+    ]
 
 
 def describe(batch: Batch) -> dict[str, Any]:
@@ -203,7 +224,6 @@ def _get(session, batch_id: str) -> Batch:
 
 
 def _finished(office: Office, batch_id: str) -> Batch:
-    sweep_stale_batches(office)
     with office.register.reading() as session:
         batch = _get(session, batch_id)
     if batch.status == "failed":
@@ -225,11 +245,12 @@ def _day(office: Office, batch: Batch) -> str:
     return batch.created_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(office.profile.timezone)).date().isoformat()
 
 
-def _token() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def worker_name() -> str:
+    """This process as a queue worker: host and pid."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
-def _record(office, kind, items, issue, duplex, fingerprint, key, token) -> tuple[dict[str, Any], bool]:
+def _record(office, kind, items, issue, duplex, fingerprint, key) -> tuple[dict[str, Any], bool]:
     with office.register.writing() as session, session.begin():
         if key:
             previous = session.get(IdempotencyKey, key)
@@ -247,7 +268,7 @@ def _record(office, kind, items, issue, duplex, fingerprint, key, token) -> tupl
         now = utcnow()
         batch = Batch(
             id=uuid.uuid4().hex, kind=kind.id, status="queued", issue=issue, duplex=duplex, items=items,
-            total=len(items), done=0, worker=token, heartbeat_at=now, created_at=now, updated_at=now,
+            total=len(items), done=0, heartbeat_at=now, created_at=now, updated_at=now,
         )
         session.add(batch)
         if key:
@@ -256,237 +277,152 @@ def _record(office, kind, items, issue, duplex, fingerprint, key, token) -> tupl
         return describe(batch), True
 
 
-# -- running -----------------------------------------------------------------------
-class _LostClaim(Exception):
-    """Another process took the batch over (this one was thought dead)."""
+def _enqueue_start(office: Office, batch_id: str) -> None:
+    from docgen import queue
+
+    queue.for_office(office).start_batch(batch_id)
 
 
-def _start(office: Office, batch_id: str, token: str | None) -> None:
-    """Run the batch in a background thread of this process (once per process)."""
-    with _threads_lock:
-        running = _threads.get(batch_id)
-        if running is not None and running.is_alive():
-            return
-        thread = threading.Thread(target=run_batch, args=(office, batch_id), kwargs={"token": token}, name=f"docgen-batch-{batch_id[:8]}", daemon=True)
-        _threads[batch_id] = thread
-        thread.start()
+# -- the steps ---------------------------------------------------------------------
+def start_batch(office: Office, batch_id: str) -> list[list[int]]:
+    """Step 1: make every paper not made yet; the runs of positions still to convert.
 
-
-def sweep_stale_batches(office: Office, every: float = 5.0) -> list[str]:
-    """Pick up batches whose runner died (heartbeat too old); at most every ``every`` seconds per process."""
-    url = office.settings["DATABASE_URL"]
-    now = time.monotonic()
-    if now - _last_sweep.get(url, -every) < every:
-        return []
-    _last_sweep[url] = now
-    cutoff = utcnow() - dt.timedelta(seconds=_stale_seconds(office))
-    with office.register.reading() as session:
-        ids = session.execute(select(Batch.id).where(Batch.status.in_(PENDING), Batch.heartbeat_at < cutoff)).scalars().all()
-    for batch_id in ids:
-        log.warning("docgen batch %s: runner gone (no heartbeat since %s), resuming", batch_id, cutoff)
-        _start(office, batch_id, None)
-    return list(ids)
-
-
-def _stale_seconds(office: Office) -> float:
-    return float(office.settings.get("BATCH_STALE_SECONDS") or 120)
-
-
-def _claim(office: Office, batch_id: str, token: str | None) -> str | None:
-    """Take the batch: with our own token (we created it) or when its runner is dead."""
-    cutoff = utcnow() - dt.timedelta(seconds=_stale_seconds(office))
-    with office.register.writing() as session, session.begin():
-        batch = _get(session, batch_id)
-        if batch.status not in PENDING:
-            return None
-        if not (token and batch.worker == token) and batch.heartbeat_at and batch.heartbeat_at >= cutoff:
-            return None  # someone alive holds it
-        token = token if token and batch.worker == token else _token()
-        batch.worker, batch.status, batch.heartbeat_at, batch.updated_at = token, "running", utcnow(), utcnow()
-    return token
-
-
-class _Heartbeat:
-    """Keeps the claim fresh from a thread; notices when it was taken over."""
-
-    def __init__(self, office: Office, batch_id: str, token: str) -> None:
-        self.office, self.batch_id, self.token = office, batch_id, token
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=f"docgen-heartbeat-{batch_id[:8]}", daemon=True)
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
-            try:
-                with self.office.register.writing() as session, session.begin():
-                    result = session.execute(
-                        update(Batch).where(Batch.id == self.batch_id, Batch.worker == self.token).values(heartbeat_at=utcnow())
-                    )
-                    if result.rowcount == 0:
-                        self.lost = True
-                        return
-            except Exception:  # a busy database: try again at the next beat
-                log.exception("docgen batch %s: heartbeat failed", self.batch_id)
-
-    def check(self) -> None:
-        if self.lost:
-            raise _LostClaim(self.batch_id)
-
-
-def run_batch(
-    office: Office,
-    batch_id: str,
-    progress: Callable[[int, int], None] | None = None,
-    token: str | None = None,
-) -> dict[str, Any]:
-    """Run (or continue) a batch in this thread until it is done or failed; the batch at the end.
-
-    ``progress(done, total)`` is called as papers are finished. Returns at once
-    when another live process runs the batch.
+    An empty list when the batch is not pending (done, failed, or unknown to
+    this step) — or when every paper is converted already (then call
+    ``finish_batch``: see ``is_converted``).
     """
-    token = _claim(office, batch_id, token)
-    if token is None:
+    with office.register.writing() as session, session.begin():
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.status not in PENDING:
+            return []
+        batch.status, batch.worker, batch.heartbeat_at, batch.updated_at = "running", worker_name(), utcnow(), utcnow()
+    with heartbeat(office, batch_id):
         with office.register.reading() as session:
-            return describe(_get(session, batch_id))
-    with _Heartbeat(office, batch_id, token) as heartbeat:
-        try:
-            _run(office, batch_id, token, heartbeat, progress)
-        except _LostClaim:
-            log.warning("docgen batch %s: taken over by another process; stopping here", batch_id)
-        except DocgenError as exc:
-            _fail(office, batch_id, token, exc.as_dict())
-        except Exception as exc:
-            log.exception("docgen batch %s failed", batch_id)
-            _fail(office, batch_id, token, {"error": "internal_error", "message": f"批量任务中断：{exc}", "details": []})
-    with office.register.reading() as session:
-        return describe(_get(session, batch_id))
-
-
-@dataclass
-class _Paper:
-    """One item on its way: its .docx made (and stored), its PDF to come."""
-
-    position: int
-    docx: bytes
-
-
-def _run(office: Office, batch_id: str, token: str, heartbeat: _Heartbeat, progress) -> None:
-    with office.register.reading() as session:
-        batch = _get(session, batch_id)
-        files = {f.position: f for f in session.execute(select(BatchFile).where(BatchFile.batch_id == batch_id)).scalars()}
-    kind = get_kind(batch.kind)
-    todo = [p for p in range(batch.total) if not (p in files and files[p].pdf_key)]
-    size = _converter_instances(office)
-    run_length = max(1, min(MAX_RUN, math.ceil(len(todo) / (2 * size)) if todo else 1))
-    tracker = _Progress(batch.total - len(todo), batch.total, progress)
-    cut: dict[int, CutPaper] = {}  # each paper's seal box and joined PDF, found while cutting the PDFs apart
-    with ThreadPoolExecutor(size, thread_name_prefix=f"docgen-convert-{batch_id[:8]}") as pool:
-        futures: list[Future] = []
-        run: list[_Paper] = []
-        with _issuing if batch.issue else contextlib.nullcontext():
-            for position in todo:
-                heartbeat.check()
-                for future in futures:
-                    if future.done() and future.exception():
-                        raise future.exception()
-                known = files.get(position)
-                docx = office.store.get(known.docx_key) if known else _make(office, kind, batch, position)
-                run.append(_Paper(position, docx))
-                if len(run) == run_length:
-                    futures.append(pool.submit(_convert_run, office, batch_id, token, run, tracker, cut))
-                    run = []
-        if run:
-            futures.append(pool.submit(_convert_run, office, batch_id, token, run, tracker, cut))
-        for future in futures:
-            future.result()
-    heartbeat.check()
-    _finish(office, batch_id, token, kind, cut)
-    tracker.report()
-
-
-class _Progress:
-    def __init__(self, done: int, total: int, callback) -> None:
-        self.done, self.total, self.callback = done, total, callback
-        self.lock = threading.Lock()
-
-    def add(self, n: int) -> None:
-        with self.lock:
-            self.done += n
-            self.report()
-
-    def report(self) -> None:
-        if self.callback:
-            self.callback(self.done, self.total)
-
-
-def _converter_instances(office: Office) -> int:
-    status = office.converter_status()
-    return max(1, int(status.get("total") or office.settings.get("CONVERTER_INSTANCES") or 1))
-
-
-def _make(office: Office, kind: Kind, batch: Batch, position: int) -> bytes:
-    """Issue (or draft) one item and record it; its .docx."""
-    item = batch.items[position]
-    document = None
-    if batch.issue:
+            batch = _get(session, batch_id)
+            made = set(session.execute(select(BatchFile.position).where(BatchFile.batch_id == batch_id)).scalars())
+        kind = get_kind(batch.kind)
+        if len(made) < batch.total:
+            if batch.issue:
+                _issue_all(office, kind, batch)
+            else:
+                _draft_all(office, kind, batch, made)
         with office.register.reading() as session:
-            document = session.execute(
-                select(Document).where(Document.batch_id == batch.id, Document.batch_position == position)
-            ).scalar_one_or_none()
-        if document is None:
-            try:
-                issued = office.issue(kind.id, item, idempotency_key=f"batch:{batch.id}:{position}", batch_id=batch.id, batch_position=position)
-            except InvalidPayload as exc:
-                raise InvalidPayload(
-                    f"第 {position + 1} 项无法签发：{exc.message}" + (f"（前 {position} 项已签发）" if position else ""),
-                    [ErrorDetail(f"items.{position}.{d.loc}", d.msg) for d in exc.details],
-                ) from None
-            with office.register.reading() as session:
-                document = session.get(Document, issued.document["id"])
-        docx = office.store.get(document.file_key)
-        docx_key, label, recipient = document.file_key, document.number or f"{kind.title} {position + 1}", document.recipient
-    else:
+            todo = session.execute(
+                select(BatchFile.position).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_(None)).order_by(BatchFile.position)
+            ).scalars().all()
+    return runs(list(todo), _converter_instances(office))
+
+
+def runs(positions: Sequence[int], instances: int) -> list[list[int]]:
+    """Positions in runs for one conversion each: enough runs to keep every instance busy twice over."""
+    if not positions:
+        return []
+    length = max(1, min(MAX_RUN, math.ceil(len(positions) / (2 * instances))))
+    return [list(positions[i:i + length]) for i in range(0, len(positions), length)]
+
+
+def _issue_all(office: Office, kind: Kind, batch: Batch) -> None:
+    """Number, render and register every item in one transaction (all or none, once per batch)."""
+    stored: list[str] = []
+    try:
+        with office.register.writing() as session, session.begin():
+            # whoever gets here second finds the papers of the first
+            session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update()).scalar_one()
+            if session.execute(select(func.count()).select_from(Document).where(Document.batch_id == batch.id)).scalar_one():
+                return
+            for position, item in enumerate(batch.items):
+                try:
+                    _, payload = office.validate(kind.id, item)
+                    document, key = office.register_paper(session, kind, payload, batch.id, position)
+                except InvalidPayload as exc:
+                    raise InvalidPayload(
+                        f"第 {position + 1} 项无法签发：{exc.message}（整批未签发，没有占用文号）",
+                        [ErrorDetail(f"items.{position}.{d.loc}", d.msg) for d in exc.details],
+                    ) from None
+                stored.append(key)
+                session.flush()  # the Document before the row that points to it
+                session.add(BatchFile(
+                    batch_id=batch.id, position=position, document_id=document.id,
+                    label=(document.number or f"{kind.title} {position + 1}")[:300], recipient=document.recipient, docx_key=key,
+                ))
+    except BaseException:
+        for key in stored:
+            office.store.delete(key)
+        raise
+
+
+def _draft_all(office: Office, kind: Kind, batch: Batch, made: set[int]) -> None:
+    rows = []
+    for position, item in enumerate(batch.items):
+        if position in made:
+            continue
         docx = office.draft(kind.id, item, "docx").content
-        docx_key = office.store.put(docx, "docx")
-        label = f"草稿 {position + 1}"
         recipient = item.get(kind.recipient_field) if kind.recipient_field else None
+        rows.append(BatchFile(batch_id=batch.id, position=position, label=f"草稿 {position + 1}", recipient=recipient,
+                              docx_key=office.store.put(docx, "docx")))
     with office.register.writing() as session, session.begin():
-        if session.get(BatchFile, (batch.id, position)) is None:
-            session.add(BatchFile(
-                batch_id=batch.id, position=position, document_id=document.id if document else None,
-                label=label[:300], recipient=recipient, docx_key=docx_key,
-            ))
-    return docx
+        have = set(session.execute(select(BatchFile.position).where(BatchFile.batch_id == batch.id)).scalars())
+        for row in rows:
+            if row.position in have:
+                office.store.delete(row.docx_key)
+            else:
+                session.add(row)
 
 
-def _convert_run(office: Office, batch_id: str, token: str, run: list[_Paper], tracker: _Progress, cut: dict[int, CutPaper]) -> None:
-    """Convert a run of papers, store their PDFs, count them done."""
-    papers = convert_papers(office, [p.docx for p in run])
-    keys = [office.store.put(paper.pdf, "pdf") for paper in papers]
-    with office.register.writing() as session, session.begin():
-        owner = session.execute(select(Batch.worker).where(Batch.id == batch_id)).scalar_one()
-        if owner != token:
-            raise _LostClaim(batch_id)
-        for item, paper, key in zip(run, papers, keys, strict=True):
-            row = session.get(BatchFile, (batch_id, item.position))
-            row.pdf_key, row.pages = key, paper.pages
-            cut[item.position] = paper
-            if row.document_id:
-                document = session.get(Document, row.document_id)
-                if document.pdf_key is None:  # the paper's own PDF download needs no new conversion
-                    document.pdf_key = key
-        session.execute(
-            update(Batch).where(Batch.id == batch_id)
-            .values(done=Batch.done + len(run), heartbeat_at=utcnow(), updated_at=utcnow())
-        )
-    tracker.add(len(run))
+def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool:
+    """Step 2: convert these papers (those not converted yet) and store their PDFs.
+
+    True when this run converted the batch's last paper (the caller goes on
+    with ``finish_batch``).
+    """
+    with office.register.reading() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.status != "running":
+            return False
+        rows = session.execute(
+            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_(list(positions)), BatchFile.pdf_key.is_(None))
+            .order_by(BatchFile.position)
+        ).scalars().all()
+    if not rows:
+        return False
+    with heartbeat(office, batch_id):
+        papers = convert_papers(office, [office.store.get(r.docx_key) for r in rows])
+        keys = [office.store.put(paper.pdf, "pdf") for paper in papers]
+        run_keys: dict[int, str] = {}  # one stored copy of each joined PDF the papers were cut from
+        for paper in papers:
+            if paper.source is not None and id(paper.source.pdf) not in run_keys:
+                run_keys[id(paper.source.pdf)] = office.store.put(paper.source.pdf, "pdf")
+        me = worker_name()
+        with office.register.writing() as session, session.begin():
+            for row, paper, key in zip(rows, papers, keys, strict=True):
+                current = session.get(BatchFile, (batch_id, row.position))
+                if current.pdf_key is not None:  # converted meanwhile by another worker
+                    office.store.delete(key)
+                    continue
+                current.pdf_key, current.pages, current.seal_box, current.converted_by = key, paper.pages, list(paper.signature_box), me
+                if paper.source is not None:
+                    current.run_key, current.run_first_page = run_keys[id(paper.source.pdf)], paper.source.pages[0]
+                if current.document_id:
+                    document = session.get(Document, current.document_id)
+                    if document.pdf_key is None:  # the paper's own PDF download needs no new conversion
+                        document.pdf_key = key
+            done = session.execute(
+                select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_not(None))
+            ).scalar_one()
+            session.execute(update(Batch).where(Batch.id == batch_id).values(done=done, heartbeat_at=utcnow(), updated_at=utcnow()))
+    return done == batch.total
+
+
+def is_converted(office: Office, batch_id: str) -> bool:
+    """Every paper of a running batch has its PDF (only the packet is missing)."""
+    with office.register.reading() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.status != "running":
+            return False
+        done = session.execute(
+            select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_not(None))
+        ).scalar_one()
+    return done == batch.total
 
 
 def convert_papers(office: Office, docxs: Sequence[bytes]) -> list[CutPaper]:
@@ -494,56 +430,192 @@ def convert_papers(office: Office, docxs: Sequence[bytes]) -> list[CutPaper]:
     if len(docxs) > 1:
         joined = join_documents(docxs)
         if joined is not None:
-            parts = split_by_page_numbers(_to_pdf(office, joined), len(docxs))
+            parts = split_by_page_numbers(office.to_pdf(joined), len(docxs))
             if parts is not None:
                 return parts
             log.info("docgen batch: could not cut the joined PDF at its page numbers; converting one by one")
     out = []
     for docx in docxs:
-        pdf = _to_pdf(office, docx)
+        pdf = office.to_pdf(docx)
         out.append(CutPaper(pdf, page_count(pdf), signature_box(read_pages(pdf, [-1])[0])))
     return out
 
 
 def _to_pdf(office: Office, docx: bytes) -> bytes:
-    """Office.to_pdf, tried once more when LibreOffice failed (the pool restarts a crashed instance)."""
-    try:
-        return office.to_pdf(docx)
-    except ConverterUnavailable as exc:
-        log.warning("docgen batch: conversion failed (%s); trying once more", exc.message)
-        time.sleep(0.5)
-        return office.to_pdf(docx)
+    return office.to_pdf(docx)
 
 
-def _finish(office: Office, batch_id: str, token: str, kind: Kind, cut: dict[int, CutPaper]) -> None:
+def finish_batch(office: Office, batch_id: str) -> None:
+    """Step 3: the signing packet and the zip, once every paper has its PDF; the batch is done."""
     with office.register.reading() as session:
-        batch = _get(session, batch_id)
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.status != "running":
+            return
         files = session.execute(select(BatchFile).where(BatchFile.batch_id == batch_id).order_by(BatchFile.position)).scalars().all()
-    entries = []
-    for f in files:
-        matter = batch.items[f.position].get("matter") if isinstance(batch.items[f.position], dict) else None
-        if isinstance(matter, str) and len(matter) > 12:
-            matter = matter[:11] + "…"
-        title = f"{kind.title}（{matter}）" if matter else kind.title
-        known = cut.get(f.position)  # not after a restart: then read from the stored PDF
-        entries.append(PacketEntry(
-            office.store.get(f.pdf_key), f.label, f.recipient, title,
-            known.signature_box if known else None, known.source if known else None,
-        ))
-    day = office.today()
-    subtitle = f"{kind.title}　共 {len(entries)} 份　{format_official_date(day)}" + ("" if batch.issue else "（草稿，未编号）")
-    packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), subtitle=subtitle, title=f"{kind.title}签批包")
-    with office.register.reading() as session:
         numbers = dict(session.execute(select(Document.id, Document.number).where(Document.batch_id == batch_id)).all())
-    archive = _zip(office, kind, files, numbers)
-    packet_key, zip_key = office.store.put(packet, "pdf"), office.store.put(archive, "zip")
+    if len(files) < batch.total or any(f.pdf_key is None for f in files):
+        return
+    kind = get_kind(batch.kind)
+    with heartbeat(office, batch_id):
+        runs_read: dict[str, bytes] = {}  # each joined PDF once, shared by the papers cut from it
+        entries = []
+        for f in files:
+            item = batch.items[f.position]
+            matter = item.get("matter") if isinstance(item, dict) else None
+            if isinstance(matter, str) and len(matter) > 12:
+                matter = matter[:11] + "…"
+            title = f"{kind.title}（{matter}）" if matter else kind.title
+            source = None
+            if f.run_key and f.run_first_page is not None and f.pages:
+                if f.run_key not in runs_read:
+                    runs_read[f.run_key] = office.store.get(f.run_key)
+                source = PageSource(runs_read[f.run_key], list(range(f.run_first_page, f.run_first_page + f.pages)))
+            box = tuple(f.seal_box) if f.seal_box else None
+            entries.append(PacketEntry(office.store.get(f.pdf_key), f.label, f.recipient, title, box, source))
+        day = office.today()
+        subtitle = f"{kind.title}　共 {len(entries)} 份　{format_official_date(day)}" + ("" if batch.issue else "（草稿，未编号）")
+        packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), subtitle=subtitle, title=f"{kind.title}签批包")
+        archive = _zip(office, kind, files, numbers)
+        packet_key, zip_key = office.store.put(packet, "pdf"), office.store.put(archive, "zip")
+        with office.register.writing() as session, session.begin():
+            result = session.execute(
+                update(Batch).where(Batch.id == batch_id, Batch.status == "running")
+                .values(status="done", done=batch.total, packet_key=packet_key, zip_key=zip_key, heartbeat_at=utcnow(), updated_at=utcnow())
+            )
+        if result.rowcount == 0:  # finished (or failed) meanwhile elsewhere
+            office.store.delete(packet_key)
+            office.store.delete(zip_key)
+
+
+def fail_batch(office: Office, batch_id: str, exc: BaseException) -> None:
+    """Record why a batch stopped; its issued papers keep their numbers and ``resume_batch`` goes on."""
+    if isinstance(exc, DocgenError):
+        error = exc.as_dict()
+    else:
+        log.error("docgen batch %s failed", batch_id, exc_info=exc)
+        error = {"error": "internal_error", "message": f"批量任务中断：{exc}", "details": []}
     with office.register.writing() as session, session.begin():
-        result = session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.worker == token)
-            .values(status="done", done=batch.total, packet_key=packet_key, zip_key=zip_key, heartbeat_at=utcnow(), updated_at=utcnow())
+        session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.status.in_(PENDING))
+            .values(status="failed", error=error, heartbeat_at=utcnow(), updated_at=utcnow())
         )
-        if result.rowcount == 0:
-            raise _LostClaim(batch_id)
+
+
+def run_batch(office: Office, batch_id: str, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Every step of a batch in this process (the CLI), runs converted side by side; the batch at the end.
+
+    ``progress(done, total)`` is called as papers are finished.
+    """
+    try:
+        todo = start_batch(office, batch_id)
+        with office.register.reading() as session:
+            batch = _get(session, batch_id)
+        done = batch.total - sum(len(r) for r in todo)
+        lock = threading.Lock()
+
+        def one(run: list[int]) -> None:
+            nonlocal done
+            convert_run(office, batch_id, run)
+            with lock:
+                done += len(run)
+                if progress:
+                    progress(done, batch.total)
+
+        if progress:
+            progress(done, batch.total)
+        with ThreadPoolExecutor(_converter_instances(office), thread_name_prefix=f"docgen-batch-{batch_id[:8]}") as pool:
+            list(pool.map(one, todo))
+        finish_batch(office, batch_id)
+    except Exception as exc:
+        fail_batch(office, batch_id, exc)
+    with office.register.reading() as session:
+        return describe(_get(session, batch_id))
+
+
+# -- liveness ------------------------------------------------------------------------
+class _Heartbeats:
+    """Keeps ``heartbeat_at`` fresh for the batches this process works on, from one thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.working: dict[tuple[int, str], tuple[Office, int]] = {}
+        self.thread: threading.Thread | None = None
+
+    def add(self, office: Office, batch_id: str) -> None:
+        with self.lock:
+            key = (id(office), batch_id)
+            _, count = self.working.get(key, (office, 0))
+            self.working[key] = (office, count + 1)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._loop, name="docgen-batch-heartbeat", daemon=True)
+                self.thread.start()
+
+    def remove(self, office: Office, batch_id: str) -> None:
+        with self.lock:
+            key = (id(office), batch_id)
+            _, count = self.working.get(key, (office, 1))
+            if count <= 1:
+                self.working.pop(key, None)
+            else:
+                self.working[key] = (office, count - 1)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT_SECONDS)
+            with self.lock:
+                by_office: dict[int, tuple[Office, list[str]]] = {}
+                for (office_id, batch_id), (office, _) in self.working.items():
+                    by_office.setdefault(office_id, (office, []))[1].append(batch_id)
+            for office, ids in by_office.values():
+                try:
+                    with office.register.writing() as session, session.begin():
+                        session.execute(update(Batch).where(Batch.id.in_(ids)).values(heartbeat_at=utcnow()))
+                except Exception:  # a busy database: the next beat
+                    log.exception("docgen batch heartbeat failed")
+
+
+_heartbeats = _Heartbeats()
+
+
+class heartbeat:  # noqa: N801 - used as a context manager
+    """While inside, this process keeps the batch marked alive."""
+
+    def __init__(self, office: Office, batch_id: str) -> None:
+        self.office, self.batch_id = office, batch_id
+
+    def __enter__(self) -> None:
+        _heartbeats.add(self.office, self.batch_id)
+
+    def __exit__(self, *exc) -> None:
+        _heartbeats.remove(self.office, self.batch_id)
+
+
+def stale_seconds(office: Office) -> float:
+    return float(office.settings.get("BATCH_STALE_SECONDS") or 6)
+
+
+def orphaned_batches(office: Office, waiting: Iterable[str]) -> list[str]:
+    """Batches nobody works on: pending, no heartbeat for ``BATCH_STALE_SECONDS``, none of their tasks
+    ``waiting`` in the queue. Each is claimed (its heartbeat renewed) so that one caller takes it up."""
+    waiting = set(waiting)
+    cutoff = utcnow() - dt.timedelta(seconds=stale_seconds(office))
+    with office.register.reading() as session:
+        stale = session.execute(
+            select(Batch.id, Batch.heartbeat_at).where(Batch.status.in_(PENDING), Batch.heartbeat_at < cutoff)
+        ).all()
+    taken = []
+    for batch_id, beat in stale:
+        if batch_id in waiting:
+            continue
+        with office.register.writing() as session, session.begin():
+            result = session.execute(
+                update(Batch).where(Batch.id == batch_id, Batch.heartbeat_at == beat, Batch.status.in_(PENDING))
+                .values(heartbeat_at=utcnow(), updated_at=utcnow())
+            )
+        if result.rowcount:
+            log.warning("docgen batch %s: nobody has worked on it since %s; taking it up again", batch_id, beat)
+            taken.append(batch_id)
+    return taken
 
 
 def _zip(office: Office, kind: Kind, files: Sequence[BatchFile], numbers: dict[str, str | None]) -> bytes:
@@ -564,12 +636,24 @@ def _zip(office: Office, kind: Kind, files: Sequence[BatchFile], numbers: dict[s
     return buf.getvalue()
 
 
-def _fail(office: Office, batch_id: str, token: str, error: dict[str, Any]) -> None:
-    with office.register.writing() as session, session.begin():
-        session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.worker == token)
-            .values(status="failed", error=error, heartbeat_at=utcnow(), updated_at=utcnow())
-        )
+def _converter_instances(office: Office) -> int:
+    status = office.converter_status()
+    return max(1, int(status.get("total") or office.settings.get("CONVERTER_INSTANCES") or 1))
+
+
+class _Progress:
+    def __init__(self, done: int, total: int, callback) -> None:
+        self.done, self.total, self.callback = done, total, callback
+        self.lock = threading.Lock()
+
+    def add(self, n: int) -> None:
+        with self.lock:
+            self.done += n
+            self.report()
+
+    def report(self) -> None:
+        if self.callback:
+            self.callback(self.done, self.total)
 
 
 # -- joining papers for one conversion ---------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,11 @@ class Document(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     # the template version it was made with (see TemplateVersion); empty for papers issued before versions were kept
     template_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    __table_args__ = (Index("ix_documents_kind_year_seq", "kind", "year", "seq"),)
+    __table_args__ = (
+        Index("ix_documents_kind_year_seq", "kind", "year", "seq"),
+        # an item of a batch is issued once, whoever runs the batch
+        Index("uq_documents_batch_position", "batch_id", "batch_position", unique=True),
+    )
 
 
 class TemplateVersion(Base):
@@ -155,6 +160,13 @@ class BatchFile(Base):
     docx_key: Mapped[str] = mapped_column(String(64))
     pdf_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the PDF of the run of papers converted together, and where this paper's pages start in it
+    run_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    run_first_page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # where the seal goes on the last page (PDF points: x0, y0, x1, y1)
+    seal_box: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    # the queue worker that converted it (host:pid)
+    converted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 _engines: dict[str, Engine] = {}
@@ -163,11 +175,14 @@ _engines_lock = threading.Lock()
 
 def get_engine(url: str) -> Engine:
     """One engine per URL per process (a new one after fork)."""
+    # a forked process (a gunicorn worker) must not use its parent's pooled
+    # connections: two processes on one PostgreSQL socket garble the protocol
+    key = f"{os.getpid()}:{url}"
     with _engines_lock:
-        engine = _engines.get(url)
+        engine = _engines.get(key)
         if engine is None:
             engine = _make_engine(url)
-            _engines[url] = engine
+            _engines[key] = engine
         return engine
 
 

@@ -174,54 +174,7 @@ class Office:
                                 [ErrorDetail("(header).Idempotency-Key", "同一个键只能重发完全相同的请求")],
                             )
                         return Issued(describe(session.get(Document, previous.resource_id), TITLES), False)
-                follows = None
-                if kind.follows_kind:
-                    payload, follows = self._complete_follow_up(session, kind, payload, check_deadline=True)
-                settings = self.profile.for_kind(kind.id)
-                signing_day = getattr(payload, kind.signing_date_field) if kind.signing_date_field else None
-                issued_on = signing_day or self.today()
-                due_on = None
-                effective: dict[str, Any] = {}
-                if kind.signing_date_field:
-                    effective[kind.signing_date_field] = issued_on
-                if kind.reply_days_field:
-                    days = getattr(payload, kind.reply_days_field) or settings.reply_days
-                    if days:
-                        due_on = due_date(issued_on, days, settings.reply_day_type, kind.reply_days_field)
-                        effective[kind.reply_days_field] = days
-                # the register keeps what was printed, so the paper can be made again
-                payload = payload.model_copy(update=effective)
-                seq = number = None
-                if settings.numbered:
-                    seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
-                    number = format_number(settings.prefix, issued_on.year, seq)
-                template, version = self.templates.current(kind)
-                template_version = self.templates.version_for_issue(session, kind, template, version)
-                docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
-                stored_key = self.store.put(docx, "docx")
-                document = Document(
-                    id=uuid.uuid4().hex,
-                    kind=kind.id,
-                    organisation=self.profile.name,
-                    year=issued_on.year,
-                    seq=seq,
-                    number=number,
-                    status="issued",
-                    issued_on=issued_on,
-                    due_on=due_on,
-                    recipient=_recipient(kind, payload),
-                    payload=payload.model_dump(mode="json"),
-                    search_text=_search_text(kind, payload, number),
-                    template_sha256=template.sha256,
-                    template_version=template_version,
-                    file_key=stored_key,
-                    file_sha256=sha256(docx),
-                    follows_id=follows.id if follows else None,
-                    force_reason=getattr(payload, "force_reason", None),
-                    batch_id=batch_id,
-                    batch_position=batch_position,
-                )
-                session.add(document)
+                document, stored_key = self.register_paper(session, kind, payload, batch_id, batch_position)
                 if idempotency_key:
                     session.add(IdempotencyKey(key=idempotency_key, scope="document", request_sha256=fingerprint, resource_id=document.id))
                 session.flush()
@@ -231,6 +184,64 @@ class Office:
                 self.store.delete(stored_key)
             raise
         return Issued(answer, True)
+
+    def register_paper(
+        self, session, kind: Kind, payload: Payload, batch_id: str | None = None, batch_position: int | None = None
+    ) -> tuple[Document, str]:
+        """Inside the caller's writing transaction: number, date, render, store and add one paper.
+
+        Returns the Document (added to the session) and the key of its stored
+        .docx, which the caller deletes when the transaction does not commit.
+        """
+        follows = None
+        if kind.follows_kind:
+            payload, follows = self._complete_follow_up(session, kind, payload, check_deadline=True)
+        settings = self.profile.for_kind(kind.id)
+        signing_day = getattr(payload, kind.signing_date_field) if kind.signing_date_field else None
+        issued_on = signing_day or self.today()
+        due_on = None
+        effective: dict[str, Any] = {}
+        if kind.signing_date_field:
+            effective[kind.signing_date_field] = issued_on
+        if kind.reply_days_field:
+            days = getattr(payload, kind.reply_days_field) or settings.reply_days
+            if days:
+                due_on = due_date(issued_on, days, settings.reply_day_type, kind.reply_days_field)
+                effective[kind.reply_days_field] = days
+        # the register keeps what was printed, so the paper can be made again
+        payload = payload.model_copy(update=effective)
+        seq = number = None
+        if settings.numbered:
+            seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
+            number = format_number(settings.prefix, issued_on.year, seq)
+        template, version = self.templates.current(kind)
+        template_version = self.templates.version_for_issue(session, kind, template, version)
+        docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
+        stored_key = self.store.put(docx, "docx")
+        document = Document(
+            id=uuid.uuid4().hex,
+            kind=kind.id,
+            organisation=self.profile.name,
+            year=issued_on.year,
+            seq=seq,
+            number=number,
+            status="issued",
+            issued_on=issued_on,
+            due_on=due_on,
+            recipient=_recipient(kind, payload),
+            payload=payload.model_dump(mode="json"),
+            search_text=_search_text(kind, payload, number),
+            template_sha256=template.sha256,
+            template_version=template_version,
+            file_key=stored_key,
+            file_sha256=sha256(docx),
+            follows_id=follows.id if follows else None,
+            force_reason=getattr(payload, "force_reason", None),
+            batch_id=batch_id,
+            batch_position=batch_position,
+        )
+        session.add(document)
+        return document, stored_key
 
     def _complete_follow_up(self, session, kind: Kind, payload: Payload, check_deadline: bool) -> tuple[Payload, Document | None]:
         """Fill an escalation paper from the paper it follows, and check it may follow it."""
