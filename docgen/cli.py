@@ -1,17 +1,29 @@
-"""The ``docgen`` command: thin wrappers over the office's services."""
+"""The ``docgen`` command: thin wrappers over the office's services.
+
+Everything it prints is Chinese, click's own usage and errors included
+(``docgen.cli_messages``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 import click
+from wcwidth import wcswidth
 
+from docgen import cli_messages
 from docgen.config import load_settings
 from docgen.errors import DocgenError
+
+cli_messages.install()
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def _office():
@@ -36,27 +48,36 @@ def _fail(error: DocgenError) -> None:
     sys.exit(2 if error.status < 500 else 1)
 
 
-@click.group()
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="docgen", prog_name="docgen", message="%(prog)s %(version)s")
 def main() -> None:
-    """docgen — 督查工作公文生成服务。"""
+    """docgen — 督查工作公文生成服务：起草、签发编号、登记、PDF 和签批包。
+
+    数据目录（登记簿和已签发的文件）由 DOCGEN_DATA_DIR 指定；不指定时，root
+    用户为 /var/lib/docgen，其他用户为其个人数据目录（Linux 上是
+    ~/.local/share/docgen），与当前所在目录无关。
+    """
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="web worker processes")
-@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口")
+@click.option("--workers", default=2, show_default=True, type=int, help="Web 工作进程数")
+@click.option("--threads", default=4, show_default=True, type=int, help="每个工作进程的线程数")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Run the service with gunicorn, sharing one LibreOffice pool and one database."""
+    """启动服务（gunicorn 多进程，共用一个 LibreOffice 转换池和一个数据库）。"""
     from docgen.server import run
 
     try:
+        settings = load_settings()
+        click.echo(f"docgen 数据目录：{settings['DATA_DIR']}", err=True)
+        click.echo(f"docgen 地址：http://{host}:{port}/", err=True)
         run(host=host, port=port, workers=workers, threads=threads)
-    except DocgenError as error:  # a bad profile or kind definition: say which, in Chinese
+    except DocgenError as error:  # a bad setting, profile or kind definition: say which, in Chinese
         _fail(error)
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.option("--workers", default=0, type=int, help="工作线程数（默认：每个 LibreOffice 实例一个，再加一个）")
 def worker(workers: int) -> None:
     """运行任务队列的工作进程：处理批量任务（DOCGEN_QUEUE_URL 指定的队列）。"""
@@ -83,12 +104,12 @@ def worker(workers: int) -> None:
             pool.terminate()
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.argument("kind")
 @click.argument("payload", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="out.docx or out.pdf")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出文件：out.docx 或 out.pdf")
 def render(kind: str, payload: str, output: str) -> None:
-    """Render an unnumbered draft of KIND from a JSON file."""
+    """按 JSON 文件 PAYLOAD 生成 KIND 的草稿（不编号、不登记）。"""
     fmt = Path(output).suffix.lower().lstrip(".")
     if fmt not in ("docx", "pdf"):
         raise click.ClickException("输出文件应以 .docx 或 .pdf 结尾")
@@ -101,70 +122,148 @@ def render(kind: str, payload: str, output: str) -> None:
     click.echo(f"{output}（{file.filename}，{len(file.content)} 字节）")
 
 
-@main.command()
+@main.command(context_settings=CONTEXT)
 @click.argument("kind")
 @click.argument("payload", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="also write the issued .docx or .pdf here")
-@click.option("--idempotency-key", help="a retry with the same key gets the same number")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="同时把签发的 .docx 或 .pdf 写到这里")
+@click.option("--idempotency-key", help="重试时带同一个键，得到同一个文号")
 def issue(kind: str, payload: str, output: str | None, idempotency_key: str | None) -> None:
-    """Issue KIND from a JSON file: number, date, store, register; print the number."""
-    office = _office()
+    """按 JSON 文件 PAYLOAD 签发 KIND：编号、成文日期、存档、登记，打印文号。"""
+    if output:
+        _check_output(output, (".docx", ".pdf"))
     try:
+        office = _office()
         issued = office.issue(kind, _read_json(payload), idempotency_key=idempotency_key)
         doc = issued.document
         if output:
             fmt = Path(output).suffix.lower().lstrip(".")
-            _write_atomically(Path(output), office.document_file(doc["id"], fmt).content)
+            _write_atomically(Path(output), office.document_file(doc.id, fmt).content)
     except DocgenError as error:
         _fail(error)
         return
-    click.echo(doc["number"] or f"（{doc['title']}不编号）")
-    click.echo(f"id {doc['id']}  成文日期 {doc['issued_on']}" + (f"  回复期限 {doc['due_on']}" if doc["due_on"] else ""), err=True)
+    click.echo(doc.number or f"（{doc.title}不编号）")
+    click.echo(f"id {doc.id}  成文日期 {doc.issued_on}" + (f"  回复期限 {doc.due_on}" if doc.due_on else ""), err=True)
 
 
-@main.command()
-@click.option("--kind")
-@click.option("--year", type=int)
-@click.option("--month", type=int)
-@click.option("--status", type=click.Choice(["issued", "voided"]))
-@click.option("--recipient")
-@click.option("-q", "--query", "q", help="free text: number, recipient, matter ...")
-@click.option("--overdue", is_flag=True, help="reminders whose reply deadline has passed with no follow-up")
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
-@click.option("--limit", default=50, show_default=True)
+def _kind_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from docgen.kinds import KINDS
+
+    if value is not None and value not in KINDS:
+        raise click.BadParameter(f"没有这种公文 {value!r}；可用的有：{'、'.join(KINDS)}")
+    return value
+
+
+def _month_option(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int | None, int] | None:
+    """``11`` or ``2026-11`` -> (year or None, month)."""
+    if value is None:
+        return None
+    year_text, _, month_text = value.rpartition("-")
+    try:
+        year = int(year_text) if year_text else None
+        month = int(month_text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} 不是月份；应为 1 到 12，或 2026-11 这样的年月") from None
+    if not 1 <= month <= 12 or (year is not None and not 2000 <= year <= 2100):
+        raise click.BadParameter(f"{value!r} 不是月份；应为 1 到 12，或 2026-11 这样的年月")
+    return year, month
+
+
+STATES = {"issued": "有效", "voided": "已作废", "overdue": "已逾期"}
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--kind", callback=_kind_option, help="公文种类，如 supervision-prompt")
+@click.option("--year", type=click.IntRange(2000, 2100), help="年度")
+@click.option("--month", callback=_month_option, help="月份：11，或 2026-11")
+@click.option("--status", type=click.Choice(["issued", "voided"]), help="issued（有效）或 voided（已作废）")
+@click.option("--recipient", help="收文单位（包含）")
+@click.option("-q", "--query", "q", help="关键词：文号、单位、事项……")
+@click.option("--overdue", is_flag=True, help="只列回复期限已过、尚未问责的督办提示")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500), help="最多列出几份")
 def register(kind, year, month, status, recipient, q, overdue, as_json, limit) -> None:
-    """List and search the register of issued papers."""
+    """查看和检索登记簿：每份文件的文号、状态和回复期限。"""
     from docgen.services.register import RegisterQuery
 
+    month_year, month_number = month if month else (None, None)
+    query = RegisterQuery(kind=kind, year=year or month_year, month=month_number, status=status, recipient=recipient, q=q,
+                          overdue=overdue, per_page=limit)
     try:
-        items, total = _office().search(
-            RegisterQuery(kind=kind, year=year, month=month, status=status, recipient=recipient, q=q, overdue=overdue, per_page=limit)
-        )
+        office = _office()
+        items, total = office.search(query)
+        late = {d.id for d in office.search(dataclasses.replace(query, overdue=True, page=1, per_page=500))[0]} if items else set()
     except DocgenError as error:
         _fail(error)
         return
     if as_json:
-        click.echo(json.dumps({"total": total, "items": items}, ensure_ascii=False, indent=2))
+        rows = [
+            {**_plain(d), "state": "overdue" if d.id in late else d.status}
+            for d in items
+        ]
+        click.echo(json.dumps({"total": total, "items": rows}, ensure_ascii=False, indent=2))
         return
+    table = [["成文日期", "文号", "标题", "收文单位", "状态", "回复期限", "id"]]
     for d in items:
-        mark = "（已作废）" if d["status"] == "voided" else ""
-        click.echo(f"{d['issued_on']}  {d['number'] or '—':<22}  {d['title']:<8}  {d['recipient'] or '':<12}  {d['id']}{mark}")
-    click.echo(f"共 {total} 份", err=True)
+        state = STATES["overdue"] if d.id in late else STATES.get(d.status, d.status)
+        table.append([d.issued_on.isoformat(), d.number or "—", d.title, d.recipient or "", state,
+                      d.due_on.isoformat() if d.due_on else "—", d.id])
+    if items:
+        click.echo(format_table(table))
+    click.echo(f"共 {total} 份" + (f"，列出前 {len(items)} 份" if total > len(items) else ""), err=True)
 
 
-@main.command()
-@click.argument("kind")
+def _plain(paper: Any) -> dict[str, Any]:
+    """A paper as JSON-able values (dates as ISO text), without its payload."""
+    out = dataclasses.asdict(paper)
+    out.pop("payload", None)
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in out.items()}
+
+
+def format_table(rows: list[list[str]]) -> str:
+    """Columns aligned by display width: a Chinese character takes two columns of the terminal."""
+    widths = [max(wcswidth(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (width - wcswidth(cell)) for cell, width in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+class BatchGroup(click.Group):
+    """``docgen batch KIND ROWS …`` makes a batch; ``docgen batch show ID`` fetches one again."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in CONTEXT["help_option_names"]:
+            args = ["make", *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("docgen batch", "KIND ROWS --issue -o packet.pdf | show ID -o packet.pdf")
+
+
+@main.group(cls=BatchGroup, context_settings=CONTEXT)
+def batch() -> None:
+    """批量生成：表格的每一行一份公文（台帐则整张表一份），合成签批包。
+
+    \b
+    docgen batch KIND ROWS [--issue] -o packet.pdf   生成（ROWS 为 .xlsx、.csv 或 .json）
+    docgen batch show ID -o packet.pdf              再次取出一个批量任务的签批包
+    """
+
+
+@batch.command("make", context_settings=CONTEXT)
+@click.argument("kind", callback=_kind_option)
 @click.argument("rows", type=click.Path(dir_okay=False, exists=True))
-@click.option("--issue", is_flag=True, help="issue every row (number, date, register); otherwise drafts")
-@click.option("--no-duplex", is_flag=True, help="no blank pages for duplex printing")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="the signing packet (.pdf)")
-@click.option("--zip", "zip_path", type=click.Path(dir_okay=False), help="also write every .docx into this zip")
-@click.option("--set", "fields", multiple=True, metavar="FIELD=VALUE",
-              help="a field every row lacks, e.g. --set 年度=2026 --set 月份=11 for a ledger")
-def batch(kind: str, rows: str, issue: bool, no_duplex: bool, output: str, zip_path: str | None, fields: tuple[str, ...]) -> None:
-    """Make one paper per row of ROWS (.xlsx, .csv or .json) — a ledger takes the whole sheet — and the signing packet.
+@click.option("--issue", is_flag=True, help="逐行签发（编号、成文日期、登记）；不加则只生成草稿")
+@click.option("--no-duplex", is_flag=True, help="不为双面打印插入空白页")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="签批包（.pdf）")
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False), help="同时把全部 .docx 写进这个 zip")
+@click.option("--set", "fields", multiple=True, metavar="字段=值",
+              help="每行都缺的字段，如台帐的 --set 年度=2026 --set 月份=11")
+def batch_make(kind: str, rows: str, issue: bool, no_duplex: bool, output: str, zip_path: str | None, fields: tuple[str, ...]) -> None:
+    """按表格 ROWS 每行生成一份 KIND，并合成签批包。
 
-    A bad row is reported by its row and column and nothing is made.
+    有错的行按行号和列名报告，整批不生成、不编号。输出文件在编号之前就先检查能否写入。
     """
     from tqdm import tqdm
 
@@ -172,8 +271,9 @@ def batch(kind: str, rows: str, issue: bool, no_duplex: bool, output: str, zip_p
     from docgen.services import batch as batches
     from docgen.services.spreadsheet import read_items
 
-    if not output.lower().endswith(".pdf"):
-        raise click.ClickException("签批包应以 .pdf 结尾")
+    _check_output(output, (".pdf",))
+    if zip_path:
+        _check_output(zip_path, (".zip",))
     try:
         kind_obj = get_kind(kind)
         items = read_items(kind_obj, Path(rows).name, Path(rows).read_bytes(), _field_values(kind_obj, fields))
@@ -184,22 +284,98 @@ def batch(kind: str, rows: str, issue: bool, no_duplex: bool, output: str, zip_p
                 bar.update(done - bar.n)
 
             result = batches.create_batch(office, kind, items, issue, not no_duplex, background=False, progress=progress)
-        if result["status"] != "done":
-            error = result["error"] or {}
-            click.echo(f"错误：{error.get('message', '批量任务没有完成')}", err=True)
-            for d in error.get("details", []):
-                click.echo(f"  {d['loc']}: {d['msg']}", err=True)
-            sys.exit(1)
-        _write_atomically(Path(output), batches.batch_packet(office, result["id"]))
-        if zip_path:
-            _write_atomically(Path(zip_path), batches.batch_zip(office, result["id"]))
     except DocgenError as error:
         _fail(error)
         return
-    click.echo(f"{output}（{len(items)} 份{'，已签发' if issue else '草稿'}）")
-    papers = batches.batch_papers(office, result["id"])
+    _finish_batch(office, result, output, zip_path, issue)
+
+
+@batch.command("show", context_settings=CONTEXT)
+@click.argument("batch_id", metavar="ID")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="把签批包（.pdf）写到这里")
+@click.option("--zip", "zip_path", type=click.Path(dir_okay=False), help="把全部 .docx 写进这个 zip")
+def batch_show(batch_id: str, output: str | None, zip_path: str | None) -> None:
+    """显示批量任务 ID 的进度和每项的文号；加 -o 再次取出它的签批包。"""
+    from docgen.services import batch as batches
+
+    if output:
+        _check_output(output, (".pdf",))
+    if zip_path:
+        _check_output(zip_path, (".zip",))
+    try:
+        office = _office()
+        result = batches.get_batch(office, batch_id)
+    except DocgenError as error:
+        _fail(error)
+        return
+    status = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "已失败"}.get(result["status"], result["status"])
+    click.echo(f"批量任务 {batch_id}：{status}，{result['done']}/{result['total']} 份", err=True)
+    issued = office.batch_documents(batch_id)
+    if issued:
+        click.echo(format_table([["项", "文号", "收文单位", "id"]] + [
+            [str(i), p.number or "—", p.recipient or "", p.id] for i, p in enumerate(issued, start=1)
+        ]))
+    else:
+        papers = batches.batch_papers(office, batch_id)
+        if papers:
+            click.echo(format_table([["项", "草稿", "收文单位"]] + [
+                [str(p["position"] + 1), p["label"] or "", p["recipient"] or ""] for p in papers
+            ]))
+    if output or zip_path:
+        _finish_batch(office, result, output, zip_path, bool(result.get("issue")))
+
+
+def _finish_batch(office: Any, result: dict[str, Any], output: str | None, zip_path: str | None, issue: bool) -> None:
+    """Write a finished batch's packet (and zip); every failure names the batch and how to fetch it again."""
+    from docgen.services import batch as batches
+
+    batch_id = result["id"]
+    again = f"docgen batch show {batch_id} -o packet.pdf"
+    if result["status"] != "done":
+        error = result.get("error") or {}
+        if result["status"] == "failed":
+            click.echo(f"错误：批量任务 {batch_id} 失败：{error.get('message', '原因不明')}", err=True)
+            for d in error.get("details", []):
+                click.echo(f"  {d['loc']}: {d['msg']}", err=True)
+            click.echo(f"已签发的文号可用 docgen batch show {batch_id} 查看", err=True)
+        else:
+            click.echo(f"批量任务 {batch_id} 尚未完成（{result['done']}/{result['total']}），稍后用 {again} 取出签批包", err=True)
+        sys.exit(1)
+    try:
+        if output:
+            _write_atomically(Path(output), batches.batch_packet(office, batch_id))
+        if zip_path:
+            _write_atomically(Path(zip_path), batches.batch_zip(office, batch_id))
+    except DocgenError as error:
+        click.echo(f"错误：批量任务 {batch_id} 已完成，但取不出文件：{error.message}；可用 {again} 再试", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"错误：批量任务 {batch_id} 已完成（{'已签发' if issue else '草稿'} {result['total']} 份），"
+                   f"但文件写不进去：{exc.strerror or exc}；可用 {again} 重新取出签批包", err=True)
+        sys.exit(1)
+    if output:
+        click.echo(f"{output}（{result['total']} 份{'，已签发' if issue else '草稿'}）")
+    click.echo(f"批量任务 {batch_id}", err=True)
+    papers = batches.batch_papers(office, batch_id)
     if issue and papers:
         click.echo(f"{papers[0]['label']} 至 {papers[-1]['label']}", err=True)
+
+
+def _check_output(path: str, suffixes: tuple[str, ...]) -> None:
+    """Before anything is numbered: the output's type, and that its folder exists and takes a new file."""
+    target = Path(path)
+    if target.suffix.lower() not in suffixes:
+        raise click.BadParameter(f"{path!r} 应以 {' 或 '.join(suffixes)} 结尾", param_hint="-o")
+    folder = target.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"目录 {str(folder)!r} 不存在，请先建立（什么都没有生成，也没有占用文号）", param_hint="-o")
+    probe = folder / f".docgen-probe-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise click.BadParameter(f"目录 {str(folder)!r} 无法写入：{exc.strerror or exc}（什么都没有生成，也没有占用文号）",
+                                 param_hint="-o") from None
 
 
 def _field_values(kind, fields: tuple[str, ...]) -> dict[str, str]:
@@ -215,13 +391,14 @@ def _field_values(kind, fields: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@main.command()
-@click.option("--year", required=True, type=int)
-@click.option("--month", required=True, type=click.IntRange(1, 12))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="report.pdf")
-@click.option("--no-duplex", is_flag=True, help="no blank pages for duplex printing")
+@main.command(context_settings=CONTEXT)
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="年度")
+@click.option("--month", required=True, type=click.IntRange(1, 12), help="月份")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出文件 report.pdf")
+@click.option("--no-duplex", is_flag=True, help="不为双面打印插入空白页")
 def monthly(year: int, month: int, output: str, no_duplex: bool) -> None:
-    """The monthly report to the leaders (每月27日前): the month's papers and the overdue reminders, in one packet."""
+    """向局领导的月报（每月27日前）：本月签发的文件和逾期未回复的督办提示，合成一个 PDF。"""
+    _check_output(output, (".pdf",))
     from tqdm import tqdm
 
     from docgen.services.batch import monthly_report
@@ -248,4 +425,4 @@ def _write_atomically(path: Path, content: bytes) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="docgen")

@@ -8,18 +8,24 @@ written twice by hand.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from docgen.kinds import KINDS
 
 
+def _kind_ids(schema: dict[str, Any]) -> None:
+    """The kinds known when the description is built (kinds may be added as data)."""
+    schema["enum"] = list(KINDS)
+
+
 class ErrorDetailOut(BaseModel):
-    loc: str = Field(description="出错字段的路径，如 items.0.deadline")
+    loc: str = Field(description="出错字段的路径，如 items.0.deadline、(query).year")
     msg: str
 
 
@@ -35,8 +41,8 @@ class KindSummary(BaseModel):
     description: str
 
 
-class KindSummaryList(BaseModel):
-    root: list[KindSummary]
+class KindSummaryList(RootModel[list[KindSummary]]):
+    pass
 
 
 class KindDetail(KindSummary):
@@ -45,54 +51,114 @@ class KindDetail(KindSummary):
 
 
 class Links(BaseModel):
-    self: str
-    docx: str
-    pdf: str
+    self: str = Field(description="本登记项")
+    docx: str = Field(description="存档的 .docx")
+    pdf: str = Field(description="PDF")
 
 
-class DocumentOut(BaseModel):
+class DocumentSummaryOut(BaseModel):
+    """A register entry as lists show it."""
+
     id: str
     kind: str
     title: str
-    number: str | None
-    status: str = Field(description="issued 或 voided")
-    issued_on: str
-    due_on: str | None
+    number: str | None = Field(description="文号；不编号的种类为 null")
+    status: Literal["issued", "voided"]
+    issued_on: dt.date = Field(description="成文日期")
+    due_on: dt.date | None = Field(description="回复期限")
     recipient: str | None
     void_reason: str | None = None
     follows: str | None = Field(default=None, description="所依据文件（如督办提示）的 id")
     force_reason: str | None = None
     batch_id: str | None = None
-    payload: dict[str, Any] | None = None
-    template_sha256: str | None = None
-    file_sha256: str | None = None
     links: Links
 
 
-class DocumentList(BaseModel):
-    root: list[DocumentOut]
+class DocumentOut(DocumentSummaryOut):
+    """One register entry, with what an audit needs."""
+
+    payload: dict[str, Any] = Field(description="印在文件上的载荷（含补全的日期和期限）")
+    template_sha256: str | None = None
+    template_version: int | None = Field(None, description="签发时所用模板的版本")
+    file_sha256: str | None = None
+
+
+class DocumentList(RootModel[list[DocumentSummaryOut]]):
+    pass
+
+
+class RegisterQueryIn(BaseModel):
+    """The register's filters (query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str | None = Field(None, description="公文种类 id", json_schema_extra=_kind_ids)
+    year: int | None = Field(None, ge=2000, le=2100, description="年度")
+    month: int | None = Field(None, ge=1, le=12, description="月份（成文日期）")
+    status: Literal["issued", "voided"] | None = None
+    recipient: str | None = Field(None, max_length=200, description="收文单位（包含）")
+    q: str | None = Field(None, max_length=200, description="关键词：文号、单位、事项……")
+    overdue: bool = Field(False, description="只列回复期限已过、尚未问责的督办提示")
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(50, ge=1, le=500)
+
+
+class DraftQueryIn(BaseModel):
+    """How a draft is wanted: ``?format=`` (or ``Accept: application/pdf``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["docx", "pdf"] | None = Field(None, description="docx 或 pdf；不写时按 Accept 头，默认 docx")
 
 
 class VoidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     reason: str = Field(min_length=1, max_length=1000, description="作废理由")
 
 
 class BatchIn(BaseModel):
-    kind: str
-    items: list[dict[str, Any]]
-    issue: bool = False
-    duplex: bool = True
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="公文种类 id", json_schema_extra=_kind_ids)
+    items: list[dict[str, Any]] = Field(description="每项一份公文的载荷")
+    issue: bool = Field(False, description="true：逐项签发编号；false：只生成草稿")
+    duplex: bool = Field(True, description="双面打印：每份文件从奇数页开始")
+
+
+class BatchLinks(BaseModel):
+    self: str = Field(description="进度")
+    packet: str = Field(description="签批包 PDF")
+    documents: str = Field(description="全部 .docx 的 zip")
+    document_list: str = Field(description="每项得到的文号")
 
 
 class BatchOut(BaseModel):
     id: str
     kind: str
-    status: str = Field(description="queued / running / done / failed")
-    done: int
-    total: int
+    status: Literal["queued", "running", "done", "failed"]
+    done: int = Field(ge=0)
+    total: int = Field(ge=0)
     issue: bool
-    error: dict[str, Any] | None = None
-    links: dict[str, str]
+    duplex: bool
+    error: ErrorOut | None = Field(None, description="失败时的原因")
+    created_at: dt.datetime
+    links: BatchLinks
+
+
+class BatchDocumentOut(BaseModel):
+    """Which item of a batch became which paper."""
+
+    item: int = Field(ge=0, description="在 items 中的位置（从 0 起）")
+    label: str = Field(description="文号，或草稿的标签")
+    number: str | None = Field(description="签发时得到的文号；草稿或不编号的种类为 null")
+    recipient: str | None
+    pages: int | None = Field(description="在签批包中的页数")
+    document: DocumentSummaryOut | None = Field(description="签发的登记项；草稿为 null")
+
+
+class BatchDocumentList(RootModel[list[BatchDocumentOut]]):
+    pass
 
 
 class TemplateVersionOut(BaseModel):
@@ -108,16 +174,20 @@ class TemplateVersionOut(BaseModel):
     links: dict[str, str] | None = None
 
 
-class TemplateVersionList(BaseModel):
-    root: list[TemplateVersionOut]
+class TemplateVersionList(RootModel[list[TemplateVersionOut]]):
+    pass
 
 
 class Health(BaseModel):
     status: str
+    worker_pid: int | None = None
     converter: dict[str, Any]
 
 
-_REGISTRY: dict[str, dict[str, Any]] = {}
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+ZIP_TYPE = "application/zip"
+FILE_TYPES = (DOCX_TYPE, PDF_TYPE, ZIP_TYPE)
 
 
 def doc(
@@ -125,11 +195,17 @@ def doc(
     request: type[BaseModel] | str | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
-    query: dict[str, Any] | None = None,
-    files: bool = False,
+    query: type[BaseModel] | dict[str, Any] | None = None,
+    files: bool | tuple[str, ...] = False,
     headers: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Note what an endpoint takes and gives, for the OpenAPI document."""
+    """Note what an endpoint takes and gives, for the OpenAPI document.
+
+    ``query`` is a pydantic model of the query string (its fields, types and
+    ranges are documented, and any other parameter is refused with 422) or,
+    shorter, ``{"name": "integer" | ("choice", ...)}``. ``files`` is the media
+    types of a file answer (True: any of .docx, .pdf, .zip).
+    """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
         view._openapi = dict(  # type: ignore[attr-defined]
@@ -140,16 +216,49 @@ def doc(
     return mark
 
 
+def query_names(view: Callable[..., Any] | None) -> set[str] | None:
+    """The query parameters a view takes; None when it is not described."""
+    spec = getattr(view, "_openapi", None)
+    if spec is None:
+        return None
+    query = spec["query"]
+    if isinstance(query, type) and issubclass(query, BaseModel):
+        return set(query.model_fields)
+    return set(query)
+
+
+def _query_parameters(query: type[BaseModel] | dict[str, Any], components: dict[str, Any]) -> list[dict[str, Any]]:
+    if isinstance(query, type) and issubclass(query, BaseModel):
+        schema = query.model_json_schema(ref_template="#/components/schemas/{model}")
+        params = []
+        for name, prop in schema.get("properties", {}).items():
+            prop = dict(prop)
+            description = prop.pop("description", None)
+            prop.pop("title", None)
+            # a query parameter is optional by being absent: `X | None` is just X
+            options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+            if len(options) == 1:
+                prop = {**options[0], **prop}
+            if prop.get("default", ...) is None:
+                prop.pop("default")
+            param: dict[str, Any] = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            if description:
+                param["description"] = description
+            params.append(param)
+        return params
+    params = []
+    for name, values in query.items():
+        schema = {"type": "string", "enum": list(values)} if isinstance(values, tuple) else {"type": values}
+        params.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return params
+
+
 def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    if model is KindSummaryList:
-        return {"type": "array", "items": _schema_ref(KindSummary, components)}
-    if model is DocumentList:
-        return {"type": "array", "items": _schema_ref(DocumentOut, components)}
-    if model is TemplateVersionList:
-        return {"type": "array", "items": _schema_ref(TemplateVersionOut, components)}
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True, mode="serialization")
     for name, sub in schema.pop("$defs", {}).items():
         components[name] = sub
+    if issubclass(model, RootModel):
+        return schema
     components[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
@@ -190,9 +299,7 @@ def build(app: Flask) -> dict[str, Any]:
                 {"name": name, "in": "path", "required": True, "schema": _param_schema(name)}
                 for name in rule.arguments
             ]
-            for name, values in spec["query"].items():
-                schema = {"type": "string", "enum": list(values)} if isinstance(values, tuple) else {"type": values}
-                params.append({"name": name, "in": "query", "required": False, "schema": schema})
+            params += _query_parameters(spec["query"], components)
             for name, desc in spec["headers"].items():
                 params.append({"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": desc})
             if params:
@@ -208,10 +315,13 @@ def build(app: Flask) -> dict[str, Any]:
             responses: dict[str, Any] = {}
             ok = {"description": "成功"}
             if spec["files"]:
-                ok["content"] = {
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"schema": {"type": "string", "format": "binary"}},
-                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                types = FILE_TYPES if spec["files"] is True else spec["files"]
+                ok["content"] = {t: {"schema": {"type": "string", "format": "binary"}} for t in types}
+                ok["headers"] = {
+                    "Content-Disposition": {
+                        "description": "attachment；filename 为有意义的 ASCII 名，filename* 为中文文件名（RFC 5987）",
+                        "schema": {"type": "string"},
+                    }
                 }
             elif spec["response"] is not None:
                 ok["content"] = {"application/json": {"schema": _schema_ref(spec["response"], components)}}
@@ -234,5 +344,5 @@ def _param_schema(name: str) -> dict[str, Any]:
     if name == "kind":
         return {"type": "string", "enum": list(KINDS)}
     if name == "version":
-        return {"type": "integer", "minimum": 1}
+        return {"type": "integer", "minimum": 1, "maximum": 2147483647}
     return {"type": "string"}

@@ -440,7 +440,7 @@ def kind_submit(kind_id: str):
             return render_form(kind, fields, values, errors=map_errors(fields, error)), 409
         except DocgenError as error:
             return render_form(kind, fields, values, errors=map_errors(fields, error)), error.status
-        return redirect(url_for("web.document", document_id=issued.document["id"], issued=1), code=303)
+        return redirect(url_for("web.document", document_id=issued.document.id, issued=1), code=303)
     # preview
     try:
         pdf = office().draft(kind.id, data, "pdf")
@@ -520,17 +520,17 @@ def example_sheet(kind_id: str, fmt: str) -> Response:
     if fmt not in ("xlsx", "csv"):
         abort(404)
     content = example_spreadsheet(kind, fmt)
-    return send_file_response(RenderedFile(content, f"{kind.title}-示例表格.{fmt}", SPREADSHEET_TYPES[fmt]))
+    return send_file_response(RenderedFile(content, f"{kind.title}-示例表格.{fmt}", SPREADSHEET_TYPES[fmt], f"{kind.id}-example.{fmt}"))
 
 
 @bp.get("/documents/<document_id>")
 def document(document_id: str) -> str:
     doc = office().document(document_id)
-    overdue = doc["id"] in overdue_ids(RegisterQuery(q=doc["number"])) if doc.get("number") else False
+    overdue = doc.id in overdue_ids(RegisterQuery(q=doc.number)) if doc.number else False
     return render_template(
         "document.html",
         doc=doc,
-        kind=KINDS.get(doc["kind"]),
+        kind=KINDS.get(doc.kind),
         overdue=overdue,
         just_issued=bool(request.args.get("issued")),
     )
@@ -550,7 +550,7 @@ def void(document_id: str):
     except DocgenError as error:
         flash(error.message, "error")
         return redirect(back, code=303)
-    flash(f"{doc['number'] or doc['title']}已作废（理由：{reason}）。文号不再使用。", "success")
+    flash(f"{doc.number or doc.title}已作废（理由：{reason}）。文号不再使用。", "success")
     return redirect(back, code=303)
 
 
@@ -616,7 +616,7 @@ def overdue_ids(query: RegisterQuery) -> set[str]:
         return set()
     late = RegisterQuery(**{**query.__dict__, "kind": "supervision-prompt", "overdue": True, "page": 1, "per_page": 500})
     items, _ = office().search(late)
-    return {d["id"] for d in items}
+    return {d.id for d in items}
 
 
 # -- batches --------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_register_on_postgresql(postgres_url, data_dir):
 
     def issue(i: int) -> str:
         payload = dict(example("supervision-prompt"), recipient=f"单位{i}", issued_on="2026-11-20")
-        return office.issue("supervision-prompt", payload).document["number"]
+        return office.issue("supervision-prompt", payload).document.number
 
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(issue, range(80)))
@@ -69,7 +69,7 @@ def test_register_on_postgresql(postgres_url, data_dir):
     payload = dict(example("supervision-prompt"), recipient="幂等", issued_on="2026-11-20")
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda _: office.issue("supervision-prompt", payload, idempotency_key="pg-key").document, range(6)))
-    assert len({a["number"] for a in answers}) == 1
+    assert len({a.number for a in answers}) == 1
 
     client = app.test_client()
     listed = client.get("/api/v1/documents?recipient=单位42&month=11")

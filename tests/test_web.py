@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import html
 import io
@@ -132,9 +133,9 @@ def test_post_with_a_forged_token_is_refused(client):
 
 def test_void_without_token_is_refused(client, office):
     issued = office.issue("supervision-prompt", get_kind("supervision-prompt").example)
-    response = client.post(f"/documents/{issued.document['id']}/void", data={"reason": "重复"})
+    response = client.post(f"/documents/{issued.document.id}/void", data={"reason": "重复"})
     assert response.status_code == 400
-    assert office.document(issued.document["id"])["status"] == "issued"
+    assert office.document(issued.document.id).status == "issued"
 
 
 def test_json_api_stays_exempt_from_csrf(client):
@@ -198,7 +199,7 @@ def test_issue_shows_the_number_dates_and_links(client, office):
     page = text(client.get(response.headers["Location"]))
     assert "东卫督办〔2026〕1号" in page
     assert "2026年11月2日" in page  # 成文日期
-    due = dt.date.fromisoformat(office.search(RegisterQuery())[0][0]["due_on"])
+    due = office.search(RegisterQuery())[0][0].due_on
     assert f"{due.year}年{due.month}月{due.day}日</time>前" in page  # 回复期限
     match = re.search(r'href="(/api/v1/documents/[0-9a-f]+/pdf)"', page)
     assert match and "/docx" in page
@@ -357,7 +358,7 @@ def test_too_large_upload_is_a_chinese_413_page(data_dir):
 def _issue(office, kind="supervision-prompt", **changes):
     data = dict(get_kind(kind).example)
     data.update(changes)
-    return office.issue(kind, data).document
+    return dataclasses.asdict(office.issue(kind, data).document)
 
 
 def test_register_lists_and_filters(client, office):
@@ -417,7 +418,7 @@ def test_void_from_the_register(client, office):
     response = client.post(f"/documents/{doc['id']}/void", data={"csrf_token": token, "reason": "收文单位写错", "next": "/register?q=x"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/register?q=x")
-    assert office.document(doc["id"])["status"] == "voided"
+    assert office.document(doc["id"]).status == "voided"
     page = text(client.get("/register"))
     assert "已作废" in page and "已于此前作废" not in page
     again = client.post(f"/documents/{doc['id']}/void", data={"csrf_token": token, "reason": "再来"}, follow_redirects=True)
@@ -431,7 +432,7 @@ def test_void_needs_a_reason_and_ignores_foreign_next(client, office):
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/documents/{doc['id']}")
     assert "作废须写明理由" in text(client.get(response.headers["Location"]))
-    assert office.document(doc["id"])["status"] == "issued"
+    assert office.document(doc["id"]).status == "issued"
 
 
 # -- batches ---------------------------------------------------------------------------------------------

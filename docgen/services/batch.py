@@ -71,7 +71,7 @@ from docgen.errors import (
 from docgen.kinds import Kind, get_kind
 from docgen.services.dates import format_official_date
 from docgen.services.db import Batch, BatchFile, Document, IdempotencyKey, utcnow
-from docgen.services.office import PDF_MIME, Office, RenderedFile, paper_filename, request_fingerprint
+from docgen.services.office import PDF_MIME, Office, RenderedFile, ascii_filename, paper_filename, request_fingerprint
 from docgen.services.packet import (
     CutPaper,
     PacketEntry,
@@ -82,6 +82,7 @@ from docgen.services.packet import (
     signature_box,
     split_by_page_numbers,
 )
+from docgen.services.register import Paper
 
 log = logging.getLogger(__name__)
 
@@ -180,12 +181,18 @@ def batch_zip(office: Office, batch_id: str) -> bytes:
 
 def packet_file(office: Office, batch_id: str) -> RenderedFile:
     batch = _finished(office, batch_id)
-    return RenderedFile(office.store.get(batch.packet_key), f"{_title(batch)}-签批包-{_day(office, batch)}.pdf", PDF_MIME)
+    return RenderedFile(
+        office.store.get(batch.packet_key), f"{_title(batch)}-签批包-{_day(office, batch)}.pdf", PDF_MIME,
+        ascii_filename(batch.kind, "packet", _day(office, batch), ext="pdf"),
+    )
 
 
 def zip_file(office: Office, batch_id: str) -> RenderedFile:
     batch = _finished(office, batch_id)
-    return RenderedFile(office.store.get(batch.zip_key), f"{_title(batch)}-文件-{_day(office, batch)}.zip", ZIP_MIME)
+    return RenderedFile(
+        office.store.get(batch.zip_key), f"{_title(batch)}-文件-{_day(office, batch)}.zip", ZIP_MIME,
+        ascii_filename(batch.kind, "documents", _day(office, batch), ext="zip"),
+    )
 
 
 def batch_papers(office: Office, batch_id: str) -> list[dict[str, Any]]:
@@ -786,28 +793,27 @@ def monthly_report(
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise InvalidPayload("年度或月份有误", [ErrorDetail("year/month", "年度 2000–2100，月份 1–12")])
     papers = _all(office, RegisterQuery(year=year, month=month))
-    papers.sort(key=lambda d: (d["issued_on"], d["kind"], _sequence(d["number"])))
+    papers.sort(key=lambda d: (d.issued_on, d.kind, _sequence(d.number)))
     today = office.today()
     overdue = _all(office, RegisterQuery(overdue=True))
-    overdue.sort(key=lambda d: (d["due_on"], _sequence(d["number"])))
-    overdue_ids = {d["id"] for d in overdue}
+    overdue.sort(key=lambda d: (d.due_on, _sequence(d.number)))
+    overdue_ids = {d.id for d in overdue}
 
-    def status(d: dict[str, Any]) -> str:
-        return "逾期未回复" if d["id"] in overdue_ids else _STATUS.get(d["status"], d["status"])
+    def status(d: Paper) -> str:
+        return "逾期未回复" if d.id in overdue_ids else _STATUS.get(d.status, d.status)
 
-    def day(value: str | None) -> str:
-        return format_official_date(dt.date.fromisoformat(value)) if value else ""
+    def day(value: dt.date | None) -> str:
+        return format_official_date(value) if value else ""
 
-    def short(value: str | None) -> str:  # within the month's year: 11月22日
+    def short(value: dt.date | None) -> str:  # within the month's year: 11月22日
         if not value:
             return ""
-        date = dt.date.fromisoformat(value)
-        return f"{date.month}月{date.day}日" if date.year == year else day(value)
+        return f"{value.month}月{value.day}日" if value.year == year else day(value)
 
     listed = CoverTable(
         f"本月签发文件（共 {len(papers)} 份）",
         ["序号", "文号", "标题", "收文单位", "成文日期", "回复期限", "状态"],
-        [[str(i), d["number"] or "", d["title"], d["recipient"] or "", short(d["issued_on"]), short(d["due_on"]), status(d)]
+        [[str(i), d.number or "", d.title, d.recipient or "", short(d.issued_on), short(d.due_on), status(d)]
          for i, d in enumerate(papers, start=1)],
         [1.2, 4.2, 2.0, 2.4, 2.2, 2.2, 1.4],
         font_pt=10.5,
@@ -815,8 +821,8 @@ def monthly_report(
     late = CoverTable(
         f"逾期未回复的督办提示（截至 {format_official_date(today)}，共 {len(overdue)} 份）",
         ["序号", "文号", "收文单位", "成文日期", "回复期限", "逾期天数"],
-        [[str(i), d["number"] or "", d["recipient"] or "", day(d["issued_on"]), day(d["due_on"]),
-          str((today - dt.date.fromisoformat(d["due_on"])).days)] for i, d in enumerate(overdue, start=1)],
+        [[str(i), d.number or "", d.recipient or "", day(d.issued_on), day(d.due_on),
+          str((today - d.due_on).days)] for i, d in enumerate(overdue, start=1)],
         [1.2, 4.2, 3.0, 2.8, 2.8, 1.6],
         font_pt=10.5,
     )
@@ -825,28 +831,28 @@ def monthly_report(
         subtitle=f"{office.profile.name}　报局领导　{format_official_date(today)}",
         tables=[listed, late],
     )
-    included = [d for d in papers if d["status"] != "voided"]
+    included = [d for d in papers if d.status != "voided"]
     tracker = _Progress(0, len(included), progress)
     tracker.report()
 
-    def paper_pdf(d: dict[str, Any]) -> bytes:
-        pdf = office.document_file(d["id"], "pdf").content
+    def paper_pdf(d: Paper) -> bytes:
+        pdf = office.document_file(d.id, "pdf").content
         tracker.add(1)
         return pdf
 
     with ThreadPoolExecutor(_converter_instances(office)) as pool:
         pdfs = list(pool.map(paper_pdf, included))
     entries = [
-        PacketEntry(pdf, d["number"] or d["title"], d["recipient"], d["title"]) for d, pdf in zip(included, pdfs, strict=True)
+        PacketEntry(pdf, d.number or d.title, d.recipient, d.title) for d, pdf in zip(included, pdfs, strict=True)
     ]
     packet, _ = build_packet(entries, duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, title=cover.title)
     return packet
 
 
-def _all(office: Office, query) -> list[dict[str, Any]]:
+def _all(office: Office, query) -> list[Paper]:
     """Every register entry a query finds, page after page."""
     query.per_page, query.page = 500, 1
-    out: list[dict[str, Any]] = []
+    out: list[Paper] = []
     while True:
         items, total = office.search(query)
         out += items

@@ -25,7 +25,7 @@ from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.external_links import strip_external_links
 from docgen.services.payloads import validate_payload
-from docgen.services.register import Register, RegisterQuery, describe, format_number
+from docgen.services.register import Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
@@ -57,13 +57,14 @@ class RenderedFile:
     content: bytes
     filename: str
     mimetype: str
+    ascii_name: str = ""  # a meaningful ASCII name for clients that cannot read the Chinese one
 
 
 @dataclass
 class Issued:
     """The answer to an issue: the register entry, and whether this request made it."""
 
-    document: dict[str, Any]
+    document: Paper
     created: bool
 
 
@@ -72,6 +73,11 @@ def paper_filename(kind: Kind, label: str, ext: str) -> str:
     unsafe = '/\\:*?"<>|\r\n\t'
     label = "".join("_" if c in unsafe else c for c in label).strip() or "草稿"
     return f"{kind.title}-{label}.{ext}"
+
+
+def ascii_filename(kind_id: str, *parts: object, ext: str) -> str:
+    """``supervision-prompt-2026-7.docx``: the kind's id, then what tells this file apart."""
+    return "-".join([kind_id, *(str(p) for p in parts if p not in (None, ""))]) + f".{ext}"
 
 
 def check_format(fmt: str) -> None:
@@ -131,8 +137,8 @@ class Office:
         docx = template.render(self.renderer.context(kind, payload))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
-            return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME)
-        return RenderedFile(docx, paper_filename(kind, label, "docx"), DOCX_MIME)
+            return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
+        return RenderedFile(docx, paper_filename(kind, label, "docx"), DOCX_MIME, ascii_filename(kind.id, "draft", ext="docx"))
 
     # -- issuing ----------------------------------------------------------
     def issue(
@@ -173,12 +179,12 @@ class Office:
                                 "这个 Idempotency-Key 已用于另一份不同的请求",
                                 [ErrorDetail("(header).Idempotency-Key", "同一个键只能重发完全相同的请求")],
                             )
-                        return Issued(describe(session.get(Document, previous.resource_id), TITLES), False)
+                        return Issued(paper_of(session.get(Document, previous.resource_id), TITLES), False)
                 document, stored_key = self.register_paper(session, kind, payload, batch_id, batch_position)
                 if idempotency_key:
                     session.add(IdempotencyKey(key=idempotency_key, scope="document", request_sha256=fingerprint, resource_id=document.id))
                 session.flush()
-                answer = describe(document, TITLES)
+                answer = paper_of(document, TITLES)
         except BaseException:
             if stored_key:
                 self.store.delete(stored_key)
@@ -297,15 +303,20 @@ class Office:
                 raise InvalidPayload(exc.message, details) from None
 
     # -- the register -----------------------------------------------------
-    def document(self, document_id: str) -> dict[str, Any]:
-        return describe(self.register.get(document_id), TITLES)
+    def document(self, document_id: str) -> Paper:
+        return paper_of(self.register.get(document_id), TITLES)
 
-    def search(self, query: RegisterQuery) -> tuple[list[dict[str, Any]], int]:
+    def search(self, query: RegisterQuery) -> tuple[list[Paper], int]:
+        """One page of the register and the number of papers the query finds in all."""
         rows, total = self.register.search(query, self.today())
-        return [describe(d, TITLES, full=False) for d in rows], total
+        return [paper_of(d, TITLES) for d in rows], total
 
-    def void(self, document_id: str, reason: str) -> dict[str, Any]:
-        return describe(self.register.void(document_id, reason), TITLES)
+    def void(self, document_id: str, reason: str) -> Paper:
+        return paper_of(self.register.void(document_id, reason), TITLES)
+
+    def batch_documents(self, batch_id: str) -> list[Paper]:
+        """The papers a batch issued, in item order."""
+        return [paper_of(d, TITLES) for d in self.register.of_batch(batch_id)]
 
     def document_file(self, document_id: str, fmt: str) -> RenderedFile:
         """The stored .docx byte for byte, or its PDF (made once, then kept)."""
@@ -313,15 +324,19 @@ class Office:
         document = self.register.get(document_id)
         kind = get_kind(document.kind)
         label = document.number or f"{document.recipient or ''}{document.issued_on.isoformat()}"
+        ascii_parts = (document.year, document.seq) if document.seq else (document.issued_on.isoformat(), document.id[:8])
         if fmt == "docx":
-            return RenderedFile(self.store.get(document.file_key), paper_filename(kind, label, "docx"), DOCX_MIME)
+            return RenderedFile(
+                self.store.get(document.file_key), paper_filename(kind, label, "docx"), DOCX_MIME, ascii_filename(kind.id, *ascii_parts, ext="docx")
+            )
+        ascii_pdf = ascii_filename(kind.id, *ascii_parts, ext="pdf")
         if document.pdf_key and self.store.exists(document.pdf_key):
-            return RenderedFile(self.store.get(document.pdf_key), paper_filename(kind, label, "pdf"), PDF_MIME)
+            return RenderedFile(self.store.get(document.pdf_key), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_pdf)
         pdf = self.to_pdf(self.store.get(document.file_key))
         key = self.store.put(pdf, "pdf")
         if not self.register.set_pdf(document.id, key):
             self.store.delete(key)
-        return RenderedFile(pdf, paper_filename(kind, label, "pdf"), PDF_MIME)
+        return RenderedFile(pdf, paper_filename(kind, label, "pdf"), PDF_MIME, ascii_pdf)
 
     def regenerate(self, document_id: str) -> tuple[bytes, bool]:
         """Render a registered paper again from its payload, for an audit.

@@ -157,6 +157,13 @@ class Register:
             ).scalars().all()
         return list(rows), total
 
+    def of_batch(self, batch_id: str) -> list[Document]:
+        """The papers issued by a batch, in item order."""
+        with self.reading() as session:
+            return list(
+                session.execute(select(Document).where(Document.batch_id == batch_id).order_by(Document.batch_position)).scalars()
+            )
+
     def follow_up_of(self, session: Session, document_id: str) -> Document | None:
         """The issued paper that escalates this one, if any."""
         return session.execute(
@@ -188,33 +195,45 @@ class Register:
             return True
 
 
-def document_links(document_id: str) -> dict[str, str]:
-    base = f"/api/v1/documents/{document_id}"
-    return {"self": base, "docx": f"{base}/docx", "pdf": f"{base}/pdf"}
+@dataclass(frozen=True)
+class Paper:
+    """One paper of the register, as the services hand it out (the API adds its links)."""
+
+    id: str
+    kind: str
+    title: str
+    number: str | None
+    status: str
+    issued_on: dt.date
+    due_on: dt.date | None
+    recipient: str | None
+    void_reason: str | None
+    follows: str | None
+    force_reason: str | None
+    batch_id: str | None
+    payload: dict[str, Any]
+    template_sha256: str | None
+    file_sha256: str | None
+    template_version: int | None = None
 
 
-def describe(document: Document, titles: dict[str, str], full: bool = True) -> dict[str, Any]:
-    """The register entry as the API shows it."""
-    out: dict[str, Any] = {
-        "id": document.id,
-        "kind": document.kind,
-        "title": titles.get(document.kind, document.kind),
-        "number": document.number,
-        "status": document.status,
-        "issued_on": document.issued_on.isoformat(),
-        "due_on": document.due_on.isoformat() if document.due_on else None,
-        "recipient": document.recipient,
-        "void_reason": document.void_reason,
-        "follows": document.follows_id,
-        "force_reason": document.force_reason,
-        "batch_id": document.batch_id,
-    }
-    if full:
-        out.update(
-            payload=document.payload,
-            template_sha256=document.template_sha256,
-            template_version=document.template_version,
-            file_sha256=document.file_sha256,
-        )
-    out["links"] = document_links(document.id)
-    return out
+def paper_of(document: Document, titles: dict[str, str]) -> Paper:
+    """The register row as a domain object."""
+    return Paper(
+        id=document.id,
+        kind=document.kind,
+        title=titles.get(document.kind, document.kind),
+        number=document.number,
+        status=document.status,
+        issued_on=document.issued_on,
+        due_on=document.due_on,
+        recipient=document.recipient,
+        void_reason=document.void_reason,
+        follows=document.follows_id,
+        force_reason=document.force_reason,
+        batch_id=document.batch_id,
+        payload=document.payload,
+        template_sha256=document.template_sha256,
+        file_sha256=document.file_sha256,
+        template_version=document.template_version,
+    )
