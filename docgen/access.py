@@ -363,7 +363,7 @@ def audit_query(args) -> AuditQuery:
         raw = args.get(name)
         if not raw:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
             errors.append(ErrorDetail(f"(query).{name}", f"应为 1 到 {high} 之间的整数"))
             return default
         return int(raw)
