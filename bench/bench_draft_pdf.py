@@ -38,6 +38,7 @@ def main() -> None:
         server = LiveServer(root / "srv", workers=2)
         try:
             session = requests.Session()
+            session.headers.update(server.headers)
             url = f"{server.url}/api/v1/drafts/{kind.id}"
             docx = session.post(url, json=kind.example, timeout=60).content
             deadline = time.monotonic() + 60

@@ -25,11 +25,12 @@ from docgen.kinds import get_kind  # noqa: E402
 from tests.conftest import LiveServer  # noqa: E402
 
 
-def load(url: str, clients: int, total: int, request) -> tuple[float, list[float]]:
+def load(url: str, clients: int, total: int, request, headers: dict[str, str]) -> tuple[float, list[float]]:
     per_client = total // clients
 
     def client(n: int) -> list[float]:
         session = requests.Session()
+        session.headers.update(headers)
         times = []
         for i in range(per_client):
             start = time.perf_counter()
@@ -63,10 +64,10 @@ def main() -> None:
             def health(session, n, i):
                 assert session.get(f"{server.url}/healthz", timeout=60).status_code == 200
 
-            load(url, args.clients, 80, issue)  # warm-up
-            base_elapsed, base_lat = load(url, args.clients, args.documents, health)
-            elapsed, latencies = load(url, args.clients, args.documents, issue)
-            numbers = requests.get(f"{server.url}/api/v1/documents?per_page=1", timeout=30).headers["X-Total-Count"]
+            load(url, args.clients, 80, issue, server.headers)  # warm-up
+            base_elapsed, base_lat = load(url, args.clients, args.documents, health, server.headers)
+            elapsed, latencies = load(url, args.clients, args.documents, issue, server.headers)
+            numbers = requests.get(f"{server.url}/api/v1/documents?per_page=1", headers=server.headers, timeout=30).headers["X-Total-Count"]
         finally:
             server.stop()
     p99 = statistics.quantiles(latencies, n=100)[98]

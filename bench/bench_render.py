@@ -68,6 +68,7 @@ def main() -> None:
         server = LiveServer(Path(tmp) / "http", workers=2)
         try:
             session = requests.Session()
+            session.headers.update(server.headers)
             url = f"{server.url}/api/v1/drafts/{kind.id}"
 
             def over_http() -> bytes:

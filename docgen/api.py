@@ -10,9 +10,8 @@ one shape of ``docgen.errors``.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import secrets
+import re
+import uuid
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
@@ -21,11 +20,11 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from docgen import openapi
+from docgen.access import current_principal
 from docgen.downloads import send_file_response
 from docgen.errors import (
     ErrorDetail,
     InvalidPayload,
-    MalformedRequest,
     UnsupportedMediaType,
 )
 from docgen.kinds import KINDS, get_kind
@@ -33,6 +32,13 @@ from docgen.services import batch as batches
 from docgen.services.office import Office
 from docgen.services.payloads import details_from
 from docgen.services.register import Paper, RegisterQuery
+from docgen.services.untrusted import forbidden_character, parse_json, text_problems
+
+# keys the service makes itself (one per item of a batch); a client may not use them
+RESERVED_KEY_PREFIXES = ("batch:",)
+# a random name for this worker process, so that a client can tell workers apart
+# without learning process ids
+WORKER_ID = uuid.uuid4().hex[:12]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 Model = TypeVar("Model", bound=BaseModel)
@@ -50,17 +56,11 @@ def json_body() -> Any:
             "请求体应为 JSON（Content-Type: application/json）",
             [ErrorDetail("(header).Content-Type", f"收到的是 {request.mimetype or '空'}")],
         )
-    raw = request.get_data(cache=True)
-    try:
-        text = raw.decode("utf-8")
-        return json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise MalformedRequest("请求体不是 UTF-8 编码", [ErrorDetail("(body)", f"第 {exc.start + 1} 个字节无法解码")]) from None
-    except json.JSONDecodeError as exc:
-        raise MalformedRequest(
-            "请求体不是合法的 JSON",
-            [ErrorDetail("(body)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")],
-        ) from None
+    data = parse_json(request.get_data(cache=True))
+    problems = text_problems(data)  # control characters, DEL, lone surrogates: in any text of any body
+    if problems:
+        raise InvalidPayload("请求内容含有不允许的字符", problems)
+    return data
 
 
 def parse_query(model: type[Model], args: MultiDict, message: str = "查询条件有误") -> Model:
@@ -105,6 +105,10 @@ def idempotency_key() -> str | None:
     key = key.strip()
     if not key or len(key) > 200:
         raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", "应为 1 到 200 个字符")])
+    if forbidden_character(key):
+        raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", forbidden_character(key) or "")])
+    if key.lower().startswith(RESERVED_KEY_PREFIXES):
+        raise InvalidPayload("Idempotency-Key 无效", [ErrorDetail("(header).Idempotency-Key", "以 batch: 开头的键留给批量任务内部使用")])
     return key
 
 
@@ -183,11 +187,9 @@ def _with_links(kind: str, version: dict[str, Any]) -> dict[str, Any]:
 
 
 def uploader() -> str | None:
-    """Who is uploading: the signed-in user or token, when there is one."""
-    from flask import g
-
-    user = g.get("user")
-    return getattr(user, "name", None) or (user if isinstance(user, str) else None)
+    """Who is uploading: the signed-in user or token."""
+    principal = current_principal()
+    return principal.name if principal else None
 
 
 @bp.get("/kinds/<kind>/templates")
@@ -262,7 +264,7 @@ def draft(kind: str) -> Response:
 def issue_document(kind: str) -> Response:
     get_kind(kind)
     data = json_body()
-    issued = office().issue(kind, data, idempotency_key=idempotency_key())
+    issued = office().issue(kind, data, idempotency_key=idempotency_key(), actor=current_principal())
     response = answer(openapi.DocumentOut, document_out(issued.document), 201)
     response.headers["Location"] = url_for("api.show_document", document_id=issued.document.id)
     return response
@@ -275,7 +277,7 @@ def issue_document(kind: str) -> Response:
     query=openapi.RegisterQueryIn,
 )
 def list_documents() -> Response:
-    papers, total = office().search(register_query(request.args))
+    papers, total = office().search(register_query(request.args), viewer=current_principal())
     response = answer(openapi.DocumentList, [document_out(p, full=False) for p in papers])
     response.headers["X-Total-Count"] = str(total)
     return response
@@ -284,19 +286,19 @@ def list_documents() -> Response:
 @bp.get("/documents/<document_id>")
 @openapi.doc(summary="登记簿中的一份文件", response=openapi.DocumentOut)
 def show_document(document_id: str) -> Response:
-    return answer(openapi.DocumentOut, document_out(office().document(document_id)))
+    return answer(openapi.DocumentOut, document_out(office().document(document_id, viewer=current_principal())))
 
 
 @bp.get("/documents/<document_id>/docx")
 @openapi.doc(summary="存档的 .docx（与签发时逐字节相同）", files=(openapi.DOCX_TYPE,))
 def document_docx(document_id: str) -> Response:
-    return send_file_response(office().document_file(document_id, "docx"))
+    return send_file_response(office().document_file(document_id, "docx", viewer=current_principal()))
 
 
 @bp.get("/documents/<document_id>/pdf")
 @openapi.doc(summary="文件的 PDF", files=(openapi.PDF_TYPE,))
 def document_pdf(document_id: str) -> Response:
-    return send_file_response(office().document_file(document_id, "pdf"))
+    return send_file_response(office().document_file(document_id, "pdf", viewer=current_principal()))
 
 
 @bp.post("/documents/<document_id>/void")
@@ -306,7 +308,7 @@ def void_document(document_id: str) -> Response:
     if isinstance(data, dict) and not str(data.get("reason") or "").strip():
         raise InvalidPayload("作废须写明理由", [ErrorDetail("reason", "必填，写明作废理由")])
     body = parse_body(openapi.VoidIn, data, "作废请求的内容有误")
-    return answer(openapi.DocumentOut, document_out(office().void(document_id, body.reason)))
+    return answer(openapi.DocumentOut, document_out(office().void(document_id, body.reason, actor=current_principal())))
 
 
 @bp.get("/openapi.json")
@@ -337,7 +339,7 @@ def create_batch() -> Response:
 @openapi.doc(summary="批量任务的进度", response=openapi.BatchOut)
 def show_batch(batch_id: str) -> Response:
     response = answer(openapi.BatchOut, batch_out(batches.get_batch(office(), batch_id)))
-    response.headers["X-Docgen-Worker"] = str(os.getpid())  # which web worker answered
+    response.headers["X-Docgen-Worker"] = WORKER_ID  # which web worker answered (not its pid)
     return response
 
 
@@ -385,18 +387,25 @@ def batch_documents(batch_id: str) -> Response:
 
 @openapi.doc(summary="存活检查，附 PDF 转换服务状态", response=openapi.Health)
 def healthz() -> Response:
-    converter = office().converter_status()
+    converter = public_health(office().converter_status())
     # 200 while the service answers; "status" says whether PDFs work right now
     status = "ok" if converter.get("ok") and converter.get("state") != "down" else "degraded"
-    return answer(openapi.Health, {"status": status, "worker": worker_id(), "converter": converter})
+    return answer(openapi.Health, {"status": status, "worker": WORKER_ID, "converter": converter})
 
 
-_worker_ids: dict[int, str] = {}
+_PRIVATE_KEYS = re.compile(r"pid|path|soffice|python|fonts|address|socket|dir|url|host|port|command|argv|env", re.I)
+_PATHS = re.compile(r"(?:[A-Za-z]:)?(?:/[^\s/'\"，。：]+){2,}/?")
 
 
-def worker_id() -> str:
-    """An opaque name of this web worker process (not its process id)."""
-    return _worker_ids.setdefault(os.getpid(), secrets.token_hex(4))
+def public_health(status: Any) -> Any:
+    """The converter's report without process ids, file paths or addresses (/healthz is open to all)."""
+    if isinstance(status, dict):
+        return {k: public_health(v) for k, v in status.items() if not _PRIVATE_KEYS.search(str(k))}
+    if isinstance(status, list):
+        return [public_health(v) for v in status]
+    if isinstance(status, str):
+        return _PATHS.sub("…", status)
+    return status
 
 
 def init_app(app: Flask) -> None:

@@ -418,6 +418,65 @@ def monthly(year: int, month: int, output: str, no_duplex: bool) -> None:
     click.echo(f"{output}（{year}年{month}月督查工作月报，{len(pdf)} 字节）")
 
 
+ROLE_CHOICE = click.Choice(["admin", "clerk", "department", "leader"])
+
+
+@main.group()
+def user() -> None:
+    """用户（网页登录）：添加。"""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=ROLE_CHOICE, help="admin 管理员 / clerk 两办 / department 科室 / leader 局领导")
+@click.option("--department", help="科室或单位（department 角色必填）")
+@click.option("--password", prompt="密码", hide_input=True, confirmation_prompt="再输入一次", help="不给出时交互输入")
+def user_add(name: str, role: str, department: str | None, password: str) -> None:
+    """添加一个可以登录网页的用户。"""
+    try:
+        created = _office().accounts.add_user(name, role, password, department)
+    except DocgenError as error:
+        _fail(error)
+        return
+    click.echo(f"已添加用户 {created.name}（{role}{'，' + created.department if created.department else ''}）")
+
+
+@main.group()
+def token() -> None:
+    """访问令牌（供其他系统调用接口）：创建、吊销。"""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=ROLE_CHOICE, help="admin 管理员 / clerk 两办 / department 科室 / leader 局领导")
+@click.option("--department", help="科室或单位（department 角色必填）")
+def token_create(name: str, role: str, department: str | None) -> None:
+    """为 NAME 创建访问令牌；令牌只显示这一次，在最后一行单独输出。"""
+    office = _office()
+    try:
+        plain = office.accounts.create_token(name, role, department)
+    except DocgenError as error:
+        _fail(error)
+        return
+    office.audit.record("命令行", "token", name, detail={"created": role, "department": department})
+    click.echo(f"已为 {name} 创建 {role} 令牌，请妥善保存（只显示这一次）：")
+    click.echo(plain)
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """吊销 NAME 的全部访问令牌。"""
+    office = _office()
+    try:
+        count = office.accounts.revoke_tokens(name)
+    except DocgenError as error:
+        _fail(error)
+        return
+    office.audit.record("命令行", "token", name, detail={"revoked": count})
+    click.echo(f"已吊销 {name} 的 {count} 个令牌")
+
+
 def _write_atomically(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(content)

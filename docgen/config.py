@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     QUEUE_URL: str = Field("", description="批量任务的任务队列：空 = docgen serve 的内置 SQLite 队列（数据目录中的 queue.sqlite3）；多台机器用 redis://主机:6379/0")
     QUEUE_WORKERS: int = Field(0, ge=0, description="每个队列工作进程的线程数（0 = 每个 LibreOffice 实例一个，再加一个）")
     SECRET_KEY: str = Field("", description="表单会话和 CSRF 令牌的密钥；空 = 首次生成并保存在数据目录的 secret_key 中")
+    ALLOWED_HOSTS: str = Field("localhost,127.0.0.1,::1", description="本服务应答的主机名（逗号分隔；.example.gov.cn 含其子域名；* 为任意），其他主机名回 400，以防 DNS 重绑定")
+    SESSION_HOURS: int = Field(8, ge=1, le=24 * 30, description="网页登录的有效时长（小时）")
 
     @field_validator("TIMEZONE")
     @classmethod

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import Response, send_file
 
 from docgen.services.office import RenderedFile
+from docgen.services.untrusted import safe_filename
 
 
 def ascii_fallback(file: RenderedFile) -> str:
@@ -22,6 +23,8 @@ def ascii_fallback(file: RenderedFile) -> str:
 
 def send_file_response(file: RenderedFile) -> Response:
     """The file as an attachment: a meaningful ASCII ``filename`` and the Chinese ``filename*`` (RFC 6266 / 5987)."""
+    # no control character (DEL included) ever reaches the header, whatever the register holds
+    file = RenderedFile(file.content, safe_filename(file.filename), file.mimetype, file.ascii_name and safe_filename(file.ascii_name))
     response = send_file(io.BytesIO(file.content), mimetype=file.mimetype, as_attachment=True, download_name=file.filename)
     # Werkzeug's own ASCII fallback drops every Chinese character (督办提示-…〔2026〕7号 -> "-20267");
     # keep its RFC 5987 name and put a name that says what the file is beside it.

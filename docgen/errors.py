@@ -52,6 +52,26 @@ class MalformedRequest(DocgenError):
     code = "malformed_request"
 
 
+class HostNotAllowed(MalformedRequest):
+    """The request names a host this service does not answer for (DNS rebinding)."""
+
+    code = "host_not_allowed"
+
+
+class Unauthorized(DocgenError):
+    """No credential, or one that is wrong, expired or revoked."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DocgenError):
+    """The credential is good but its role may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(DocgenError):
     """An unknown kind, document, batch or page."""
 

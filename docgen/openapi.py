@@ -71,6 +71,8 @@ class DocumentSummaryOut(BaseModel):
     follows: str | None = Field(default=None, description="所依据文件（如督办提示）的 id")
     force_reason: str | None = None
     batch_id: str | None = None
+    issued_by: str | None = Field(default=None, description="签发人（用户名或令牌名）")
+    voided_by: str | None = Field(default=None, description="作废人")
     links: Links
 
 
@@ -161,6 +163,39 @@ class BatchDocumentList(RootModel[list[BatchDocumentOut]]):
     pass
 
 
+class LoginIn(BaseModel):
+    name: str = Field(max_length=100, description="用户名")
+    password: str = Field(max_length=1000, description="密码")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="访问令牌，放在 Authorization: Bearer 头中")
+    role: str
+    department: str | None
+    expires_at: str
+
+
+class PrincipalOut(BaseModel):
+    name: str
+    role: str = Field(description="admin / clerk / department / leader")
+    role_title: str
+    department: str | None
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: str
+    actor: str = Field(description="用户名或令牌名")
+    role: str | None
+    action: str
+    action_title: str
+    target: str | None = Field(description="文号、文件或事项的 id 等")
+    outcome: str
+    detail: dict[str, Any] | None
+
+
+class AuditList(RootModel[list[AuditOut]]):
+    pass
 class TemplateVersionOut(BaseModel):
     version: int
     sha256: str
@@ -180,7 +215,7 @@ class TemplateVersionList(RootModel[list[TemplateVersionOut]]):
 
 class Health(BaseModel):
     status: str
-    worker: str
+    worker: str | None = Field(None, description="答复的 web 工作进程的随机名（不是进程号）")
     converter: dict[str, Any]
 
 
@@ -272,6 +307,8 @@ def _payload_schema(components: dict[str, Any]) -> dict[str, Any]:
 
 _ERRORS = {
     "400": "JSON 格式错误",
+    "401": "未登录：缺少或无效的访问令牌",
+    "403": "当前角色无权进行此操作",
     "404": "没有这种公文或这份文件",
     "409": "状态冲突或尚未完成",
     "413": "请求体太大",
@@ -284,6 +321,7 @@ _ERRORS = {
 
 def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document for every /api/v1 route and /healthz."""
+    from docgen.access import is_public
     components: dict[str, Any] = {}
     error_ref = _schema_ref(ErrorOut, components)
     paths: dict[str, Any] = {}
@@ -331,12 +369,15 @@ def build(app: Flask) -> dict[str, Any]:
             for code, desc in _ERRORS.items():
                 responses[code] = {"description": desc, "content": {"application/json": {"schema": error_ref}}}
             op["responses"] = responses
+            if is_public(rule.endpoint, rule.rule):
+                op["security"] = []
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",
         "info": {"title": "docgen 督查公文生成服务", "version": "1.0.0", "description": "把 JSON 填进督查工作的公文模板：草稿、签发编号、登记、PDF 和签批包。"},
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
     }
 
 

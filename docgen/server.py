@@ -47,6 +47,7 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     os.makedirs(settings["DATA_DIR"], exist_ok=True)
     check_profile(settings)
     prepare_database(settings)
+    announce_first_admin(settings)
     pool = start_converter_pool(settings)
     consumer = QueueConsumer(settings)
     consumer.start()
@@ -85,6 +86,20 @@ def prepare_database(settings: dict[str, Any]) -> None:
     except ImportError:
         return
     upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
+
+
+def announce_first_admin(settings: dict[str, Any]) -> None:
+    """With no user yet, create ``admin`` and print its password once on the console."""
+    from docgen.services.accounts import Accounts
+    from docgen.services.register import Register
+
+    password = Accounts(Register(settings["DATABASE_URL"])).ensure_first_admin()
+    if password:
+        print("=" * 60, flush=True)
+        print("首次启动：已创建管理员用户 admin，初始密码（只显示这一次）：", flush=True)
+        print(f"  {password}", flush=True)
+        print("请登录后妥善保管；用 docgen user add 添加其他用户，docgen token create 创建接口令牌。", flush=True)
+        print("=" * 60, flush=True)
 
 
 def start_converter_pool(settings: dict[str, Any]) -> PoolProcess | None:

@@ -40,6 +40,7 @@ from flask import (
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import MultiDict
 
+from docgen.access import current_principal
 from docgen.downloads import send_file_response
 from docgen.errors import (
     ConverterUnavailable,
@@ -434,7 +435,7 @@ def kind_submit(kind_id: str):
     if action == "issue":
         key = (request.form.get("issue_key") or "").strip()[:100] or None
         try:
-            issued = office().issue(kind.id, data, idempotency_key=key)
+            issued = office().issue(kind.id, data, idempotency_key=key, actor=current_principal())
         except IdempotencyMismatch:
             error = InvalidPayload("此表单刚才已经签发过一份文件，内容又有改动；如需再签发一份，请核对后再次点击“签发”。")
             return render_form(kind, fields, values, errors=map_errors(fields, error)), 409
@@ -525,7 +526,7 @@ def example_sheet(kind_id: str, fmt: str) -> Response:
 
 @bp.get("/documents/<document_id>")
 def document(document_id: str) -> str:
-    doc = office().document(document_id)
+    doc = office().document(document_id, viewer=current_principal())
     overdue = doc.id in overdue_ids(RegisterQuery(q=doc.number)) if doc.number else False
     return render_template(
         "document.html",
@@ -544,7 +545,7 @@ def void(document_id: str):
         flash("作废须写明理由。", "error")
         return redirect(back, code=303)
     try:
-        doc = office().void(document_id, reason)
+        doc = office().void(document_id, reason, actor=current_principal())
     except NotFound:
         raise
     except DocgenError as error:
@@ -565,7 +566,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.get("/register")
-def register_page() -> str:
+def register_page() -> tuple[str, int]:
     from docgen.api import register_query
 
     args = request.args
@@ -583,7 +584,7 @@ def register_page() -> str:
     problems: list[str] = []
     try:
         query = register_query(MultiDict(query_args))
-        items, total = office().search(query)
+        items, total = office().search(query, viewer=current_principal())
     except InvalidPayload as error:
         labels = {"kind": "种类", "year": "年度", "month": "月份", "status": "状态", "page": "页码"}
         problems = [f"{labels.get(d.loc.split('.')[-1], d.loc)}：{d.msg}" for d in error.details] or [error.message]
@@ -595,7 +596,7 @@ def register_page() -> str:
         keep = {k: v for k, v in args.items() if k != "page" and v}
         return url_for("web.register_page") + "?" + urlencode({**keep, "page": page})
 
-    return render_template(
+    html = render_template(
         "register.html",
         items=items,
         total=total,
@@ -608,6 +609,7 @@ def register_page() -> str:
         kinds=list(KINDS.values()),
         here=request.full_path.rstrip("?"),
     )
+    return html, (422 if problems else 200)
 
 
 def overdue_ids(query: RegisterQuery) -> set[str]:
@@ -615,7 +617,7 @@ def overdue_ids(query: RegisterQuery) -> set[str]:
     if query.kind not in (None, "supervision-prompt") or query.status == "voided":
         return set()
     late = RegisterQuery(**{**query.__dict__, "kind": "supervision-prompt", "overdue": True, "page": 1, "per_page": 500})
-    items, _ = office().search(late)
+    items, _ = office().search(late, viewer=current_principal())
     return {d.id for d in items}
 
 

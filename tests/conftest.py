@@ -1,5 +1,11 @@
 """Shared fixtures: an app on a real SQLite file, its client and CLI runner,
-and a real ``docgen serve`` (gunicorn, several workers) on a free port."""
+and a real ``docgen serve`` (gunicorn, several workers) on a free port.
+
+The API and the form deny every request without a credential, so every test
+client sends an administrator's bearer token unless made with
+``app.test_client(token=None)`` (a visitor) or another token; a
+``LiveServer`` creates its token with ``docgen token create`` and its
+``headers`` carry it."""
 
 from __future__ import annotations
 
@@ -14,11 +20,41 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 
 from docgen import create_app
 
 RESOURCES = Path(__file__).parent / "resources"
 PROJECT = Path(__file__).resolve().parent.parent
+
+
+def admin_token(app: Flask) -> str:
+    """One administrator token per app, made through the service (as `docgen token create` does)."""
+    token = app.extensions.get("test_admin_token")
+    if token is None:
+        token = app.extensions["docgen"].accounts.create_token("测试管理员", "admin")
+        app.extensions["test_admin_token"] = token
+    return token
+
+
+def token_for(app: Flask, name: str, role: str, department: str | None = None) -> str:
+    return app.extensions["docgen"].accounts.create_token(name, role, department)
+
+
+class TokenClient(FlaskClient):
+    """A test client that speaks with a bearer token: the app's admin token
+    unless ``token=`` names another one, or None for an anonymous visitor."""
+
+    def __init__(self, *args, token: str | None | type[Ellipsis] = ..., **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if token is ...:
+            token = admin_token(self.application)
+        if token:
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+
+Flask.test_client_class = TokenClient
 
 
 @pytest.fixture
@@ -37,6 +73,12 @@ def app(data_dir: Path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def anonymous(app):
+    """A client with no credential at all."""
+    return app.test_client(token=None)
 
 
 @pytest.fixture
@@ -81,6 +123,14 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         full_env = dict(os.environ, DOCGEN_DATA_DIR=str(data_dir), **(env or {}))
+        made = subprocess.run(
+            [sys.executable, "-m", "docgen.cli", "token", "create", "tests", "--role", "admin"],
+            env=full_env, cwd=PROJECT, capture_output=True, text=True, timeout=120,
+        )
+        if made.returncode != 0:
+            raise RuntimeError("docgen token create failed:\n" + made.stdout + made.stderr)
+        self.token = made.stdout.strip().splitlines()[-1]
+        self.headers = {"Authorization": f"Bearer {self.token}"}
         self.log_path = data_dir / f"{name}.log"
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
@@ -102,6 +152,14 @@ class LiveServer:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("docgen serve did not come up:\n" + self.log_path.read_text(errors="replace"))
+
+    def admin_password(self) -> str | None:
+        """The password `docgen serve` printed for the first administrator, if it made one."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        for i, line in enumerate(lines):
+            if "初始密码" in line and i + 1 < len(lines):
+                return lines[i + 1].strip()
+        return None
 
     def stop(self) -> None:
         if self.process.poll() is None:

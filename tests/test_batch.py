@@ -319,13 +319,14 @@ def test_cli_batch_from_a_gbk_csv_and_the_monthly_report(tmp_path) -> None:
 @pytest.mark.slow
 def test_progress_from_any_worker_of_a_real_server(live_server) -> None:
     url = live_server.url + "/api/v1/batches"
-    answer = requests.post(url, json={"kind": "supervision-prompt", "items": prompts(12), "issue": True}, timeout=30)
+    answer = requests.post(url, json={"kind": "supervision-prompt", "items": prompts(12), "issue": True}, headers=live_server.headers,
+                           timeout=30)
     assert answer.status_code == 202, answer.text
     batch_id = answer.json()["id"]
     workers: set[str] = set()
 
     def get(_: object = None) -> requests.Response:
-        response = requests.get(f"{url}/{batch_id}", timeout=30, headers={"Connection": "close"})
+        response = requests.get(f"{url}/{batch_id}", timeout=30, headers={"Connection": "close", **live_server.headers})
         assert response.status_code == 200
         workers.add(response.headers["X-Docgen-Worker"])
         return response
@@ -336,7 +337,7 @@ def test_progress_from_any_worker_of_a_real_server(live_server) -> None:
         answers = list(pool.map(get, range(48)))
     assert {(a.json()["status"], a.json()["done"]) for a in answers} == {("done", 12)}
     assert len(workers) >= 2, workers
-    packet = requests.get(f"{url}/{batch_id}/packet.pdf", timeout=30)
+    packet = requests.get(f"{url}/{batch_id}/packet.pdf", headers=live_server.headers, timeout=30)
     assert packet.status_code == 200 and len(PdfReader(io.BytesIO(packet.content)).outline) == 13
 
 
@@ -383,10 +384,11 @@ def test_a_batch_left_by_a_dead_server_is_finished_without_issuing_twice(tmp_pat
     try:
         url = server.url + "/api/v1"
         batch_id = requests.post(f"{url}/batches", json={"kind": "supervision-prompt", "items": prompts(60), "issue": True},
-                                 timeout=30).json()["id"]
+                                 headers=server.headers, timeout=30).json()["id"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # kill it once some papers are issued
-            issued = [d for d in requests.get(f"{url}/documents?per_page=500", timeout=30).json() if d["batch_id"] == batch_id]
+            listed = requests.get(f"{url}/documents?per_page=500", headers=server.headers, timeout=30).json()
+            issued = [d for d in listed if d["batch_id"] == batch_id]
             if len(issued) >= 5:
                 break
             time.sleep(0.02)
@@ -402,12 +404,14 @@ def test_a_batch_left_by_a_dead_server_is_finished_without_issuing_twice(tmp_pat
     server = LiveServer(data_dir, workers=2)  # the service comes back; nobody asks for the batch
     try:
         assert wait_in_database(data_dir, batch_id)[0] == "done"  # its queue worker took the batch up again
-        finished = requests.get(f"{server.url}/api/v1/batches/{batch_id}", timeout=30).json()
+        finished = requests.get(f"{server.url}/api/v1/batches/{batch_id}", headers=server.headers, timeout=30).json()
         assert finished["status"] == "done" and finished["done"] == 60, finished
-        documents = [d for d in requests.get(f"{server.url}/api/v1/documents?per_page=500", timeout=30).json() if d["batch_id"] == batch_id]
+        listed = requests.get(f"{server.url}/api/v1/documents?per_page=500", headers=server.headers, timeout=30).json()
+        documents = [d for d in listed if d["batch_id"] == batch_id]
         assert len(documents) == 60
         assert sorted(sequence(d["number"]) for d in documents) == list(range(1, 61))  # none twice, no gap
-        reader = PdfReader(io.BytesIO(requests.get(f"{server.url}/api/v1/batches/{batch_id}/packet.pdf", timeout=30).content))
+        packet = requests.get(f"{server.url}/api/v1/batches/{batch_id}/packet.pdf", headers=server.headers, timeout=30)
+        reader = PdfReader(io.BytesIO(packet.content))
     finally:
         server.stop()
     recipients = [p["recipient"] for p in prompts(60)]

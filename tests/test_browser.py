@@ -47,6 +47,12 @@ def page(browser, live_server):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # 确定签发？
+    # sign in as the administrator `docgen serve` created on its first start
+    page.goto("/")
+    page.fill("#login-name", "admin")
+    page.fill("#login-password", live_server.admin_password())
+    page.click("button:has-text('登录')")
+    page.wait_for_selector("#signed-in-as")
     yield page
     context.close()
 
@@ -186,7 +192,8 @@ def test_register_search_void_and_overdue(page, live_server):
         body = {"recipient": recipient, "matter": "中药饮片管理", "findings": ["工作未落实"], "reply_days": 3}
         if issued_on:
             body["issued_on"] = issued_on
-        assert requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, timeout=30).status_code == 201
+        answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
+        assert answer.status_code == 201
 
     page.goto("/register")
     shot(page, "08-register")

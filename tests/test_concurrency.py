@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def issue(server, payload, key=None):
-    headers = {"Idempotency-Key": key} if key else {}
+    headers = dict(server.headers, **({"Idempotency-Key": key} if key else {}))
     return requests.post(f"{server.url}/api/v1/documents/supervision-prompt", json=payload, headers=headers, timeout=60)
 
 
@@ -28,6 +28,7 @@ def seq_of(number: str) -> int:
 def test_eight_clients_issuing_400_get_exactly_1_to_400(live_server):
     def client(n: int) -> list[str]:
         session = requests.Session()
+        session.headers.update(live_server.headers)
         numbers = []
         for i in range(50):
             payload = dict(example("supervision-prompt"), recipient=f"单位{n}-{i}", issued_on="2026-11-20")
@@ -40,11 +41,12 @@ def test_eight_clients_issuing_400_get_exactly_1_to_400(live_server):
         numbers = [n for batch in pool.map(client, range(8)) for n in batch]
     seqs = sorted(seq_of(n) for n in numbers)
     assert seqs == list(range(1, 401))
-    listed = requests.get(f"{live_server.url}/api/v1/documents?kind=supervision-prompt&per_page=500", timeout=30).json()
+    listed = requests.get(f"{live_server.url}/api/v1/documents?kind=supervision-prompt&per_page=500", headers=live_server.headers,
+                          timeout=30).json()
     assert sorted(seq_of(d["number"]) for d in listed) == list(range(1, 401))
     # several worker processes really answered
-    pids = {requests.get(f"{live_server.url}/healthz", timeout=10).json().get("worker") for _ in range(30)}
-    assert len(pids) > 1
+    workers = {requests.get(f"{live_server.url}/healthz", timeout=10).json().get("worker") for _ in range(30)}
+    assert len(workers) > 1
 
 
 def test_same_idempotency_key_sent_concurrently_gets_one_number(live_server):
@@ -57,5 +59,6 @@ def test_same_idempotency_key_sent_concurrently_gets_one_number(live_server):
     assert all(b == bodies[0] for b in bodies)
     other = issue(live_server, dict(payload, recipient="另一个单位"), key="retry-key-1")
     assert other.status_code == 422
-    found = requests.get(f"{live_server.url}/api/v1/documents", params={"recipient": "幂等测试单位"}, timeout=10).json()
+    found = requests.get(f"{live_server.url}/api/v1/documents", params={"recipient": "幂等测试单位"}, headers=live_server.headers,
+                         timeout=10).json()
     assert len(found) == 1

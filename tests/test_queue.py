@@ -24,8 +24,8 @@ from tests.conftest import LiveServer, example
 from tests.test_batch import children, client_get, prompts, register_size, sequence, wait_done, wait_in_database
 
 
-def documents_of(url: str, batch_id: str | None = None) -> list[dict]:
-    listed = requests.get(f"{url}/api/v1/documents", params={"per_page": 500}, timeout=60).json()
+def documents_of(url: str, headers: dict[str, str], batch_id: str | None = None) -> list[dict]:
+    listed = requests.get(f"{url}/api/v1/documents", params={"per_page": 500}, headers=headers, timeout=60).json()
     return [d for d in listed if batch_id is None or d["batch_id"] == batch_id]
 
 
@@ -34,9 +34,10 @@ def numbers_in_item_order(documents: list[dict], items: list[dict]) -> list[int]
     return [sequence(by_recipient[item["recipient"]]) for item in items]
 
 
-def issue_singles_until(url: str, stop: threading.Event, tag: str) -> list[str]:
+def issue_singles_until(url: str, headers: dict[str, str], stop: threading.Event, tag: str) -> list[str]:
     """Issue single papers one after another until ``stop``; their numbers."""
     session, numbers, i = requests.Session(), [], 0
+    session.headers.update(headers)
     while not stop.is_set():
         payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on="2026-11-20")
         answer = session.post(f"{url}/api/v1/documents/supervision-prompt", json=payload, timeout=60)
@@ -57,22 +58,23 @@ def stopping(stop: threading.Event) -> Iterator[None]:
 
 @pytest.mark.slow
 def test_batch_numbers_stay_consecutive_while_single_papers_are_issued(live_server) -> None:
-    url = live_server.url
-    before = len(documents_of(url))
+    url, auth = live_server.url, live_server.headers
+    before = len(documents_of(url, auth))
     items = [dict(item, recipient=f"批量{item['recipient']}") for item in prompts(40)]
     stop = threading.Event()
     with ThreadPoolExecutor(4) as pool, stopping(stop):
-        singles = [pool.submit(issue_singles_until, url, stop, f"客户{n}-") for n in range(4)]
+        singles = [pool.submit(issue_singles_until, url, auth, stop, f"客户{n}-") for n in range(4)]
         time.sleep(0.5)  # single papers are being issued through every web worker
-        answer = requests.post(f"{url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}, timeout=60)
+        answer = requests.post(f"{url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}, headers=auth,
+                               timeout=60)
         assert answer.status_code == 202, answer.text
-        batch = wait_done(lambda i: requests.get(f"{url}/api/v1/batches/{i}", timeout=30).json(), answer.json()["id"], timeout=180)
+        batch = wait_done(lambda i: requests.get(f"{url}/api/v1/batches/{i}", headers=auth, timeout=30).json(), answer.json()["id"], timeout=180)
         stop.set()
         single_numbers = [n for f in singles for n in f.result()]
     assert batch["status"] == "done", batch
-    ours = numbers_in_item_order(documents_of(url, batch["id"]), items)
+    ours = numbers_in_item_order(documents_of(url, auth, batch["id"]), items)
     assert ours == list(range(ours[0], ours[0] + 40))  # consecutive, in item order
-    everything = sorted(sequence(d["number"]) for d in documents_of(url))
+    everything = sorted(sequence(d["number"]) for d in documents_of(url, auth))
     assert everything == list(range(1, len(everything) + 1))  # no gap, none twice
     assert len(everything) == before + 40 + len(single_numbers)
     assert any(sequence(n) < ours[0] for n in single_numbers)  # singles before the block …
@@ -97,7 +99,8 @@ def test_a_batch_whose_queue_worker_is_killed_is_finished_by_the_engine(tmp_path
     server = LiveServer(data_dir, workers=2)
     try:
         items = prompts(80)
-        answer = requests.post(f"{server.url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}, timeout=60)
+        answer = requests.post(f"{server.url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True},
+                               headers=server.headers, timeout=60)
         batch_id = answer.json()["id"]
         worker = queue_worker_of(server)
         deadline = time.monotonic() + 120
@@ -109,8 +112,8 @@ def test_a_batch_whose_queue_worker_is_killed_is_finished_by_the_engine(tmp_path
         # nobody asks the service about the batch: the engine notices by itself
         assert wait_in_database(data_dir, batch_id)[0] == "done"
         assert queue_worker_of(server) != worker  # `docgen serve` started its worker again
-        documents = documents_of(server.url, batch_id)
-        packet = requests.get(f"{server.url}/api/v1/batches/{batch_id}/packet.pdf", timeout=60)
+        documents = documents_of(server.url, server.headers, batch_id)
+        packet = requests.get(f"{server.url}/api/v1/batches/{batch_id}/packet.pdf", headers=server.headers, timeout=60)
     finally:
         server.stop()
     with sqlite3.connect(data_dir / "docgen.sqlite3") as db:

@@ -23,10 +23,10 @@ from tests.test_queue import issue_singles_until, numbers_in_item_order, stoppin
 pytestmark = pytest.mark.slow
 
 
-def everything(url: str) -> list[dict]:
+def everything(url: str, headers: dict[str, str]) -> list[dict]:
     out, page = [], 1
     while True:
-        listed = requests.get(f"{url}/api/v1/documents", params={"per_page": 500, "page": page}, timeout=60).json()
+        listed = requests.get(f"{url}/api/v1/documents", params={"per_page": 500, "page": page}, headers=headers, timeout=60).json()
         out += listed
         if len(listed) < 500:
             return out
@@ -51,21 +51,21 @@ def test_two_serves_and_a_worker_over_one_postgresql_and_one_redis(postgres_url,
         items = [dict(item, recipient=f"两机{item['recipient']}") for item in prompts(100)]
         stop = threading.Event()
         with ThreadPoolExecutor(2) as pool, stopping(stop):
-            singles = [pool.submit(issue_singles_until, s.url, stop, tag) for s, tag in ((first, "甲"), (second, "乙"))]
+            singles = [pool.submit(issue_singles_until, s.url, s.headers, stop, tag) for s, tag in ((first, "甲"), (second, "乙"))]
             time.sleep(0.5)
             answer = requests.post(f"{first.url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True},
-                                   timeout=60)
+                                   headers=first.headers, timeout=60)
             assert answer.status_code == 202, answer.text + first.log_path.read_text(errors="replace")[-4000:]
             batch_id = answer.json()["id"]
             # the other machine answers for it
-            batch = wait_done(lambda i: requests.get(f"{second.url}/api/v1/batches/{i}", timeout=30).json(), batch_id, timeout=300)
+            batch = wait_done(lambda i: requests.get(f"{second.url}/api/v1/batches/{i}", headers=second.headers, timeout=30).json(), batch_id, timeout=300)
             stop.set()
             single_numbers = [n for f in singles for n in f.result()]
         assert batch["status"] == "done" and batch["done"] == 100, batch
-        packet = requests.get(f"{second.url}/api/v1/batches/{batch_id}/packet.pdf", timeout=60)
+        packet = requests.get(f"{second.url}/api/v1/batches/{batch_id}/packet.pdf", headers=second.headers, timeout=60)
         assert packet.status_code == 200 and packet.content.startswith(b"%PDF")
 
-        documents = everything(first.url)
+        documents = everything(first.url, first.headers)
         ours = numbers_in_item_order([d for d in documents if d["batch_id"] == batch_id], items)
         assert ours == list(range(ours[0], ours[0] + 100))  # consecutive in item order, across machines
         assert sorted(sequence(d["number"]) for d in documents) == list(range(1, len(documents) + 1))  # gapless

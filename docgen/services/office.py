@@ -6,6 +6,7 @@ all call these methods.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -19,17 +20,20 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload
+from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound
 from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, get_kind
 from docgen.profile import Profile, load_profile
+from docgen.services.accounts import Accounts, Principal
+from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.dates import due_date, today_in
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.external_links import strip_external_links
 from docgen.services.payloads import validate_payload
-from docgen.services.register import Paper, Register, RegisterQuery, format_number, paper_of
+from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
+from docgen.services.untrusted import check_text, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +77,7 @@ class Issued:
 
 def paper_filename(kind: Kind, label: str, ext: str) -> str:
     """``督办提示-XX督办〔2026〕7号.docx``: the title, then the number or a label."""
-    unsafe = '/\\:*?"<>|\r\n\t'
-    label = "".join("_" if c in unsafe else c for c in label).strip() or "草稿"
-    return f"{kind.title}-{label}.{ext}"
+    return f"{kind.title}-{safe_filename(label, '草稿')}.{ext}"
 
 
 def ascii_filename(kind_id: str, *parts: object, ext: str) -> str:
@@ -109,6 +111,8 @@ class Office:
         if migrate:
             upgrade_database(settings["DATABASE_URL"], settings["DATA_DIR"])
         self.register = Register(settings["DATABASE_URL"])
+        self.accounts = Accounts(self.register)
+        self.audit = AuditLog(self.register)
         # template versions live apart from the papers, in their own folder
         template_store = FileStore(Path(settings["DATA_DIR"]) / "templates")
         self.templates = TemplateLibrary(
@@ -151,6 +155,7 @@ class Office:
         idempotency_key: str | None = None,
         batch_id: str | None = None,
         batch_position: int | None = None,
+        actor: Principal | None = None,
     ) -> Issued:
         """Number, date, render, store and register one paper — all or nothing.
 
@@ -162,7 +167,7 @@ class Office:
         fingerprint = request_fingerprint(kind_id, data)
         for attempt in range(3):
             try:
-                return self._issue_once(kind, payload, fingerprint, idempotency_key, batch_id, batch_position)
+                return self._issue_once(kind, payload, fingerprint, idempotency_key, batch_id, batch_position, actor)
             except IntegrityError:
                 # another process registered the same idempotency key first
                 # (PostgreSQL; SQLite serialises writers at BEGIN)
@@ -170,7 +175,7 @@ class Office:
                     raise
         raise AssertionError("unreachable")
 
-    def _issue_once(self, kind, payload, fingerprint, idempotency_key, batch_id, batch_position) -> Issued:
+    def _issue_once(self, kind, payload, fingerprint, idempotency_key, batch_id, batch_position, actor=None) -> Issued:
         stored_key = None
         try:
             with self.register.writing() as session, session.begin():
@@ -183,7 +188,7 @@ class Office:
                                 [ErrorDetail("(header).Idempotency-Key", "同一个键只能重发完全相同的请求")],
                             )
                         return Issued(paper_of(session.get(Document, previous.resource_id), TITLES), False)
-                document, stored_key = self.register_paper(session, kind, payload, batch_id, batch_position)
+                document, stored_key = self.register_paper(session, kind, payload, batch_id, batch_position, actor)
                 if idempotency_key:
                     session.add(IdempotencyKey(key=idempotency_key, scope="document", request_sha256=fingerprint, resource_id=document.id))
                 session.flush()
@@ -195,7 +200,8 @@ class Office:
         return Issued(answer, True)
 
     def register_paper(
-        self, session, kind: Kind, payload: Payload, batch_id: str | None = None, batch_position: int | None = None
+        self, session, kind: Kind, payload: Payload, batch_id: str | None = None, batch_position: int | None = None,
+        actor: Principal | None = None,
     ) -> tuple[Document, str]:
         """Inside the caller's writing transaction: number, date, render, store and add one paper.
 
@@ -248,8 +254,11 @@ class Office:
             force_reason=getattr(payload, "force_reason", None),
             batch_id=batch_id,
             batch_position=batch_position,
+            issued_by=actor.name if actor else None,
         )
         session.add(document)
+        if actor is not None:
+            session.add(audit_entry(actor, "issue", number or document.id, detail={"kind": kind.id, "id": document.id}))
         return document, stored_key
 
     def _complete_follow_up(self, session, kind: Kind, payload: Payload, check_deadline: bool) -> tuple[Payload, Document | None]:
@@ -271,7 +280,8 @@ class Office:
             return payload, None
         if prompt.status == "voided":
             raise InvalidPayload(f"所依据的{followed_title}已作废", [ErrorDetail(field, f"{number} 已作废：{prompt.void_reason}")])
-        force_reason = (getattr(payload, "force_reason", None) or "").strip()
+        force_reason = check_text("force_reason", getattr(payload, "force_reason", None) or "", MAX_REASON,
+                                  "提前问责理由有误").strip()
         if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
             raise InvalidPayload(
                 f"{followed_title}的回复期限尚未届满",
@@ -306,25 +316,34 @@ class Office:
                 raise InvalidPayload(exc.message, details) from None
 
     # -- the register -----------------------------------------------------
-    def document(self, document_id: str) -> Paper:
-        return paper_of(self.register.get(document_id), TITLES)
+    def visible_document(self, document_id: str, viewer: Principal | None = None) -> Document:
+        """The register entry, if VIEWER may see it: a department sees only the papers addressed to it (else 404)."""
+        document = self.register.get(document_id)
+        if viewer is not None and not viewer.sees_recipient(document.recipient):
+            raise NotFound(f"登记簿中没有这份文件：{document_id}")
+        return document
 
-    def search(self, query: RegisterQuery) -> tuple[list[Paper], int]:
-        """One page of the register and the number of papers the query finds in all."""
+    def document(self, document_id: str, viewer: Principal | None = None) -> Paper:
+        return paper_of(self.visible_document(document_id, viewer), TITLES)
+
+    def search(self, query: RegisterQuery, viewer: Principal | None = None) -> tuple[list[Paper], int]:
+        """One page of the register and the number of papers the query finds in all (a department: its own)."""
+        if viewer is not None and viewer.is_department:
+            query = dataclasses.replace(query, scope_recipient=viewer.department)
         rows, total = self.register.search(query, self.today())
         return [paper_of(d, TITLES) for d in rows], total
 
-    def void(self, document_id: str, reason: str) -> Paper:
-        return paper_of(self.register.void(document_id, reason), TITLES)
+    def void(self, document_id: str, reason: str, actor: Principal | None = None) -> Paper:
+        return paper_of(self.register.void(document_id, reason, actor), TITLES)
 
     def batch_documents(self, batch_id: str) -> list[Paper]:
         """The papers a batch issued, in item order."""
         return [paper_of(d, TITLES) for d in self.register.of_batch(batch_id)]
 
-    def document_file(self, document_id: str, fmt: str) -> RenderedFile:
+    def document_file(self, document_id: str, fmt: str, viewer: Principal | None = None) -> RenderedFile:
         """The stored .docx byte for byte, or its PDF (made once, then kept)."""
         check_format(fmt)
-        document = self.register.get(document_id)
+        document = self.visible_document(document_id, viewer)
         kind = get_kind(document.kind)
         label = document.number or f"{document.recipient or ''}{document.issued_on.isoformat()}"
         ascii_parts = (document.year, document.seq) if document.seq else (document.issued_on.isoformat(), document.id[:8])

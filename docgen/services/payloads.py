@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import ValidationError
 
 from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.kinds import Kind, Payload
+from docgen.services.untrusted import text_problems
 
 _MESSAGES = {
     "missing": "必填",
@@ -63,15 +65,45 @@ def details_from(exc: ValidationError, prefix: str = "") -> list[ErrorDetail]:
 
 
 def validate_payload(kind: Kind, data: Any, prefix: str = "") -> Payload:
-    """The payload as the kind's model, or InvalidPayload listing every bad field."""
+    """The payload as the kind's model, or InvalidPayload listing every bad field.
+
+    Besides the kind's own rules, every text is free of control characters
+    (DEL and lone surrogates included) and every date lies between
+    ``EARLIEST_DATE`` and ``LATEST_DATE``.
+    """
     if not isinstance(data, dict):
         raise InvalidPayload("请求内容应为一个 JSON 对象", [ErrorDetail(prefix or "(body)", "应为 JSON 对象")])
+    details = text_problems(data, prefix)
     try:
         payload = kind.model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidPayload(f"{kind.title}的内容有误，请检查标出的字段", details_from(exc, prefix)) from None
+        known = {d.loc for d in details}
+        details += [d for d in details_from(exc, prefix) if d.loc not in known]
+        payload = None
+    if payload is not None:
+        details += _dates_out_of_range(payload.model_dump(), prefix)
+    if details:
+        raise InvalidPayload(f"{kind.title}的内容有误，请检查标出的字段", details)
     _check_unique_findings(payload, prefix)
     return payload
+
+
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def _dates_out_of_range(values: Any, loc: str) -> list[ErrorDetail]:
+    """Dates a paper cannot carry (year 9999 and the like), by their path."""
+    found: list[ErrorDetail] = []
+    if isinstance(values, dt.date) and not EARLIEST_DATE <= values <= LATEST_DATE:
+        found.append(ErrorDetail(loc or "(body)", f"日期应在 {EARLIEST_DATE.isoformat()} 到 {LATEST_DATE.isoformat()} 之间"))
+    elif isinstance(values, dict):
+        for key, value in values.items():
+            found += _dates_out_of_range(value, f"{loc}.{key}" if loc else str(key))
+    elif isinstance(values, list):
+        for i, value in enumerate(values):
+            found += _dates_out_of_range(value, f"{loc}.{i}" if loc else str(i))
+    return found
 
 
 def _check_unique_findings(payload: Payload, prefix: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,7 +18,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
+from docgen.services.audit import audit_entry
 from docgen.services.db import Document, Series, get_engine, utcnow
+from docgen.services.untrusted import check_text, search_words
+
+if TYPE_CHECKING:
+    from docgen.services.accounts import Principal
+
+MAX_REASON = 500
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
@@ -37,6 +44,8 @@ class RegisterQuery:
     recipient: str | None = None
     q: str | None = None
     overdue: bool | None = None
+    # a department's view: only papers addressed to exactly this recipient
+    scope_recipient: str | None = None
     page: int = 1
     per_page: int = 50
 
@@ -132,11 +141,12 @@ class Register:
                               else func.extract("month", Document.issued_on) == query.month)
         if query.status:
             conditions.append(Document.status == query.status)
+        if query.scope_recipient is not None:
+            conditions.append(Document.recipient == query.scope_recipient)
         if query.recipient:
-            conditions.append(Document.recipient.contains(query.recipient))
-        if query.q:
-            for word in query.q.split():
-                conditions.append(or_(Document.search_text.contains(word), Document.number.contains(word)))
+            conditions.append(Document.recipient.contains(query.recipient, autoescape=True))
+        for word in search_words(query.q):
+            conditions.append(or_(Document.search_text.contains(word, autoescape=True), Document.number.contains(word, autoescape=True)))
         if query.overdue:
             answered = select(Document.follows_id).where(Document.follows_id.is_not(None), Document.status == "issued")
             conditions += [
@@ -170,8 +180,8 @@ class Register:
             select(Document).where(Document.follows_id == document_id, Document.status == "issued")
         ).scalars().first()
 
-    def void(self, document_id: str, reason: str) -> Document:
-        reason = (reason or "").strip()
+    def void(self, document_id: str, reason: str, actor: Principal | None = None) -> Document:
+        reason = check_text("reason", reason or "", MAX_REASON, "作废理由有误").strip()
         if not reason:
             raise InvalidPayload("作废须写明理由", [ErrorDetail("reason", "必填")])
         with self.writing() as session, session.begin():
@@ -183,6 +193,9 @@ class Register:
             document.status = "voided"
             document.void_reason = reason
             document.voided_at = utcnow()
+            if actor is not None:
+                document.voided_by = actor.name
+                session.add(audit_entry(actor, "void", document.number or document.id, detail={"id": document.id, "reason": reason}))
         return document
 
     def set_pdf(self, document_id: str, pdf_key: str) -> bool:
@@ -215,6 +228,8 @@ class Paper:
     template_sha256: str | None
     file_sha256: str | None
     template_version: int | None = None
+    issued_by: str | None = None
+    voided_by: str | None = None
 
 
 def paper_of(document: Document, titles: dict[str, str]) -> Paper:
@@ -236,4 +251,6 @@ def paper_of(document: Document, titles: dict[str, str]) -> Paper:
         template_sha256=document.template_sha256,
         file_sha256=document.file_sha256,
         template_version=document.template_version,
+        issued_by=document.issued_by,
+        voided_by=document.voided_by,
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 import types
 import typing
@@ -27,9 +26,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from docgen.errors import ErrorDetail, InvalidPayload, MalformedRequest, UnsupportedMediaType
+from docgen.errors import DocgenError, ErrorDetail, InvalidPayload, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from docgen.kinds import Kind
 from docgen.services.payloads import validate_payload
+from docgen.services.untrusted import parse_json
 
 SPREADSHEET_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -42,6 +42,69 @@ _IGNORED_COLUMNS = {"序号", "编号", "no", "no."}
 _LIST_SEPARATORS = re.compile(r"\s*[、,，;；\n]\s*")
 _DATE = re.compile(r"^(\d{4})\s*[年/\-.]\s*(\d{1,2})\s*[月/\-.]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+# -- limits, checked before a spreadsheet is loaded ----------------------------
+MAX_ROWS = 5000  # rows of a sheet (a batch takes at most MAX_BATCH_ITEMS of them anyway)
+MAX_COLUMNS = 200
+MAX_INFLATED_BYTES = 64 * 1024 * 1024  # what an .xlsx may unpack to, all parts together
+MAX_PARTS = 2000  # files inside an .xlsx
+MAX_ERRORS_LISTED = 100  # errors shown one by one; the rest are counted
+
+
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse an .xlsx before it is loaded: too many parts, an unpacked size over
+    the limit (read from the zip's directory, so a zip bomb costs nothing), or
+    XML that declares a DTD or entities."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise MalformedRequest("无法读取这个 .xlsx 文件，它可能已损坏或不是 Excel 文件", [ErrorDetail("(文件)", str(exc) or "格式错误")]) from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_PARTS:
+            raise PayloadTooLarge("这个 .xlsx 文件的内部结构过多，不予读取", [ErrorDetail("(文件)", f"内含 {len(parts)} 个部件，上限 {MAX_PARTS} 个")])
+        inflated = sum(p.file_size for p in parts)
+        if inflated > MAX_INFLATED_BYTES:
+            raise PayloadTooLarge(
+                "这个 .xlsx 文件解压后过大，不予读取（可能是“压缩炸弹”）",
+                [ErrorDetail("(文件)", f"解压后共 {inflated // 1024 // 1024} MB，上限 {MAX_INFLATED_BYTES // 1024 // 1024} MB")],
+            )
+        for part in parts:
+            if not part.filename.endswith((".xml", ".rels")):
+                continue
+            try:
+                with archive.open(part) as stream:
+                    head = stream.read(4096)
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError) as exc:
+                raise MalformedRequest("无法读取这个 .xlsx 文件，它可能已损坏", [ErrorDetail("(文件)", f"{part.filename}：{exc}")]) from None
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise MalformedRequest(
+                    "这个 .xlsx 文件含有 DTD 或实体声明，不予读取",
+                    [ErrorDetail("(文件)", f"{part.filename} 声明了 DTD/实体，Excel 保存的文件不会这样")],
+                )
+
+
+def _too_many_rows(count: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"表格行数超过上限 {MAX_ROWS} 行，请分成几个文件上传",
+        [ErrorDetail("(文件)", f"有 {count} 行数据")],
+    )
+
+
+def _too_many_columns(count: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"表格列数超过上限 {MAX_COLUMNS} 列",
+        [ErrorDetail("(文件)", f"有 {count} 列")],
+    )
+
+
+def bounded_errors(errors: list[ErrorDetail]) -> list[ErrorDetail]:
+    """The first MAX_ERRORS_LISTED errors, and a line counting the rest."""
+    if len(errors) <= MAX_ERRORS_LISTED:
+        return errors
+    rest = len(errors) - MAX_ERRORS_LISTED
+    return errors[:MAX_ERRORS_LISTED] + [ErrorDetail("(文件)", f"另有 {rest} 处错误未一一列出，请先改正以上各处")]
 
 
 # -- reading -----------------------------------------------------------------
@@ -78,8 +141,9 @@ def read_items(kind: Kind, filename: str, content: bytes, defaults: dict[str, An
             errors += [ErrorDetail(draft.locate(kind, d.loc), draft.explain(kind, d)) for d in exc.details]
     if errors:
         lines = sorted({int(m.group(1)) for d in errors if (m := re.match(r"第(\d+)行", d.loc))})
-        where = f"（第 {'、'.join(map(str, lines))} 行）" if lines else ""
-        raise InvalidPayload(f"上传的{kind.title}文件有 {len(errors)} 处错误{where}，请按行列改正后重新上传", errors)
+        shown = "、".join(map(str, lines[:20])) + (f" 等 {len(lines)} 行" if len(lines) > 20 else "")
+        where = f"（第 {shown} 行）" if lines else ""
+        raise InvalidPayload(f"上传的{kind.title}文件有 {len(errors)} 处错误{where}，请按行列改正后重新上传", bounded_errors(errors))
     return [d.item for d in drafts]
 
 
@@ -163,14 +227,38 @@ class _Draft:
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise MalformedRequest("无法读取这个 .xlsx 文件，它可能已损坏或不是 Excel 文件", [ErrorDetail("(文件)", str(exc) or "格式错误")]) from None
+    except Exception as exc:  # a broken or hostile file makes the parser raise almost anything
+        raise MalformedRequest("无法读取这个 .xlsx 文件，它可能已损坏或不是 Excel 文件", [ErrorDetail("(文件)", _reason(exc))]) from None
     try:
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        sheet = book.worksheets[0]
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_columns > MAX_COLUMNS:
+            raise _too_many_columns(declared_columns)
+        if declared_rows > MAX_ROWS + 1:
+            raise _too_many_rows(declared_rows - 1)
+        rows = []
+        # bounded even where the sheet's own dimension is missing or lies
+        for row in sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS + 1, values_only=True):
+            if len(row) > MAX_COLUMNS and any(_blank(v) is not None for v in row[MAX_COLUMNS:]):
+                raise _too_many_columns(len(row))
+            rows.append(list(row[:MAX_COLUMNS]))
+        if sum(1 for r in rows if any(_blank(v) is not None for v in r)) > MAX_ROWS + 1:
+            raise _too_many_rows(MAX_ROWS + 1)
+        return rows
+    except DocgenError:
+        raise
+    except Exception as exc:  # e.g. a shared-strings index that points nowhere
+        raise MalformedRequest("无法读取这个 .xlsx 文件，它可能已损坏", [ErrorDetail("(文件)", _reason(exc))]) from None
     finally:
         book.close()
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
 
 
 def _csv_rows(content: bytes) -> list[list[Any]]:
@@ -188,7 +276,18 @@ def _csv_rows(content: bytes) -> list[list[Any]]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), dialect))
+        rows: list[list[Any]] = []
+        filled = 0
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            if len(row) > MAX_COLUMNS and any(v.strip() for v in row[MAX_COLUMNS:]):
+                raise _too_many_columns(len(row))
+            if any(v.strip() for v in row):
+                filled += 1
+            if filled <= MAX_ROWS + 1:
+                rows.append(row[:MAX_COLUMNS])
+        if filled > MAX_ROWS + 1:  # counted to the end, kept only what is needed
+            raise _too_many_rows(filled - 1)
+        return rows
     except csv.Error as exc:
         raise MalformedRequest("无法读取这个 CSV 文件", [ErrorDetail("(文件)", str(exc))]) from None
 
@@ -214,17 +313,17 @@ def _table_records(rows: list[list[Any]]) -> tuple[list[str], list[_Record]]:
 
 def _json_records(kind: Kind, content: bytes) -> list[_Record]:
     try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise MalformedRequest("JSON 文件应为 UTF-8 编码", [ErrorDetail("(文件)", "编码无法识别")]) from None
-    except json.JSONDecodeError as exc:
-        raise MalformedRequest("不是合法的 JSON 文件", [ErrorDetail("(文件)", f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}")]) from None
+        data = parse_json(content.removeprefix(b"\xef\xbb\xbf"))
+    except MalformedRequest as exc:
+        raise MalformedRequest(exc.message.replace("请求体", "JSON 文件"), [ErrorDetail("(文件)", d.msg) for d in exc.details]) from None
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     elif isinstance(data, dict):  # one paper, as its payload is POSTed to the API
         data = [data]
     if not isinstance(data, list):
         raise InvalidPayload('JSON 文件应为一份公文的内容（对象）、对象的列表，或 {"items": [...]}', [ErrorDetail("(文件)", "应为对象或列表")])
+    if len(data) > MAX_ROWS:
+        raise _too_many_rows(len(data))
     records = []
     for i, entry in enumerate(data):
         if not isinstance(entry, dict):
