@@ -46,7 +46,7 @@ def server(tmp_path_factory):
 
 
 def post_pdf(server: LiveServer, kind: str, payload: dict) -> requests.Response:
-    return requests.post(f"{server.url}/api/v1/drafts/{kind}?format=pdf", json=payload, timeout=600)
+    return requests.post(f"{server.url}/api/v1/drafts/{kind}?format=pdf", json=payload, headers=server.headers, timeout=600)
 
 
 def busy_large(server: LiveServer) -> bool:

@@ -35,7 +35,7 @@ def health(server: LiveServer) -> dict:
 
 
 def draft_pdf(server: LiveServer, recipient: str = "区人民医院") -> requests.Response:
-    return requests.post(server.url + DRAFT, json=dict(example("supervision-prompt"), recipient=recipient), timeout=120)
+    return requests.post(server.url + DRAFT, json=dict(example("supervision-prompt"), recipient=recipient), headers=server.headers, timeout=120)
 
 
 def numbers(value) -> list[int]:
@@ -100,8 +100,8 @@ def test_a_killed_soffice_is_restarted_for_its_named_reason(server):
 def test_the_pool_process_killed_pdfs_come_back_and_a_running_batch_completes(server):
     assert draft_pdf(server).status_code == 200
     items = [dict(example("supervision-prompt"), recipient=f"第{i}单位") for i in range(40)]
-    batch = requests.post(server.url + "/api/v1/batches", json={"kind": "supervision-prompt", "items": items}, timeout=30).json()
-    wait_for(lambda: requests.get(f"{server.url}/api/v1/batches/{batch['id']}", timeout=30).json()["done"] >= 1, interval=0.05)
+    batch = requests.post(server.url + "/api/v1/batches", json={"kind": "supervision-prompt", "items": items}, headers=server.headers, timeout=30).json()
+    wait_for(lambda: requests.get(f"{server.url}/api/v1/batches/{batch['id']}", headers=server.headers, timeout=30).json()["done"] >= 1, interval=0.05)
     victim = pool_process(server)
     victim.kill()  # SIGKILL: no clean shutdown
     victim.wait(10)
@@ -119,10 +119,10 @@ def test_the_pool_process_killed_pdfs_come_back_and_a_running_batch_completes(se
     assert health(server)["status"] == "ok"
     # the batch that was running when the pool died completes
     done = wait_for(
-        lambda: (b := requests.get(f"{server.url}/api/v1/batches/{batch['id']}", timeout=30).json())["status"] in ("done", "failed") and b,
+        lambda: (b := requests.get(f"{server.url}/api/v1/batches/{batch['id']}", headers=server.headers, timeout=30).json())["status"] in ("done", "failed") and b,
         timeout=180,
         interval=0.5,
     )
     assert done["status"] == "done" and done["done"] == 40, done
-    packet = requests.get(server.url + done["links"]["packet"], timeout=60)
+    packet = requests.get(server.url + done["links"]["packet"], headers=server.headers, timeout=60)
     assert packet.status_code == 200 and packet.content.startswith(b"%PDF")
