@@ -69,6 +69,7 @@ RULES: dict[str, frozenset[str]] = {
     "api.preview_template": OFFICE,
     "access_api.audit": OVERSIGHT,
     "access_api.whoami": ALL,
+    "calendar_api.month_duties": ALL,
     # the form
     "web.index": ALL,
     "web.kind_form": ALL,

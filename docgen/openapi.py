@@ -219,6 +219,26 @@ class Health(BaseModel):
     converter: dict[str, Any]
 
 
+class CalendarQueryIn(BaseModel):
+    """Which month of the reporting calendar (query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="年月，如 2026-12；不写为本月")
+
+
+class CalendarEntryOut(BaseModel):
+    date: dt.date = Field(description="应办日期（逢周末、节假日已提前到此前最后一个工作日）")
+    duty: str = Field(description="事项")
+    who: str = Field(description="责任方")
+    rule: str = Field(description="机构配置中的规定，如“每月27日前”")
+    moved_from: dt.date | None = Field(description="按规定本应在哪一天（已提前时）；未提前为 null")
+
+
+class CalendarList(RootModel[list[CalendarEntryOut]]):
+    pass
+
+
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 ZIP_TYPE = "application/zip"
