@@ -112,6 +112,7 @@ def main() -> int:
         server = LiveServer(tmp_path / "instance", workers=args.workers, env={"DOCGEN_MAX_BATCH_ITEMS": str(max(2000, args.big))})
         try:
             session = requests.Session()
+            session.headers.update(server.headers)
             batch_over_http(session, server.url, items[:8])  # templates prepared, LibreOffice warm
             times = []
             for _ in range(args.runs):

@@ -545,8 +545,36 @@ def _finish(pdf: bytes, marks: Sequence[tuple[str, int]], fields: Sequence[tuple
         name("/Creator"): generic.TextStringObject("docgen"),
         name("/CreationDate"): generic.TextStringObject(dt.datetime.now(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")),
     }))
-    for field_name, page, box in fields:
-        append_signature_field(writer, SigFieldSpec(sig_field_name=field_name, on_page=page, box=box))
+    if "/AcroForm" in writer.root:  # a form already there: pyHanko merges the fields into it (slower)
+        for field_name, page, box in fields:
+            append_signature_field(writer, SigFieldSpec(sig_field_name=field_name, on_page=page, box=box))
+    else:
+        _add_signature_fields(writer, pages, fields)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _add_signature_fields(writer, pages: Sequence, fields: Sequence[tuple[str, int, Box]]) -> None:
+    """Empty signature fields in a new form: what pyHanko's ``append_signature_field`` makes for each,
+    without its search of the whole form and page tree per field (quadratic: 5 s for 1000 fields)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.content import RawContent
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.sign.fields import SignatureFormField
+
+    name = generic.NameObject
+    refs = generic.ArrayObject()
+    writer.root[name("/AcroForm")] = writer.add_object(
+        generic.DictionaryObject({name("/Fields"): refs, name("/SigFlags"): generic.NumberObject(1)})
+    )
+    writer.update_root()
+    for field_name, page, box in fields:
+        field = SignatureFormField(field_name, box=box, include_on_page=pages[page])
+        ref = writer.add_object(field)
+        refs.append(ref)
+        field.register_widget_annotation(writer, ref)
+        width, height = abs(box[2] - box[0]), abs(box[3] - box[1])
+        if width and height:
+            appearance = RawContent(b"", box=BoxConstraints(width=width, height=height)).as_form_xobject()
+            field[name("/AP")] = generic.DictionaryObject({name("/N"): writer.add_object(appearance)})
