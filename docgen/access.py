@@ -72,6 +72,7 @@ RULES: dict[str, frozenset[str]] = {
     "calendar_api.month_duties": ALL,
     # the form
     "web.index": ALL,
+    "dashboard.home": ALL,
     "web.kind_form": ALL,
     "web.kind_submit": OFFICE,
     "web.example_sheet": ALL,
@@ -269,7 +270,7 @@ def _audit(response: Response) -> Response:
 # -- sign-in -------------------------------------------------------------------------------------------
 def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.index")
+        return url_for("dashboard.home")
     return target
 
 

@@ -45,8 +45,8 @@ def prompt_form(token: str, **overrides) -> dict:
 
 
 # -- pages ---------------------------------------------------------------------------
-def test_home_lists_the_five_kinds(client):
-    page = text(client.get("/"))
+def test_the_kind_picker_lists_the_five_kinds(client):
+    page = text(client.get("/draft"))
     for kind in KINDS.values():
         assert kind.title in page
         assert kind.description in page
