@@ -74,6 +74,8 @@ class Profile:
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # the reporting calendar: what is due when, and from whom
     duties: tuple[Duty, ...] = ()
+    # a signing date further than this from today needs a date_reason
+    date_window_days: int = 30
 
     def for_kind(self, kind: str) -> KindSettings:
         return self.kinds.get(kind, KindSettings())
@@ -152,7 +154,14 @@ def load_profile(path: str | Path | None = None) -> Profile:
         kinds_dir=kinds_dir,
         chains=chains,
         duties=parse_duties(path, raw.get("duties")),
+        date_window_days=_date_window(path, raw.get("date_window_days", 30)),
     )
+
+
+def _date_window(path: Path, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3660:
+        raise ProfileError(f"机构配置文件 {path}：date_window_days 应为 1 到 3660 的整数（天），现为 {value!r}")
+    return value
 
 
 def _duty_rule(every: str, weekday: int | None, day: int | None, month: int | None, by: bool) -> str:

@@ -192,6 +192,7 @@ def test_register_search_void_and_overdue(page, live_server):
         body = {"recipient": recipient, "matter": "中药饮片管理", "findings": ["工作未落实"], "reply_days": 3}
         if issued_on:
             body["issued_on"] = issued_on
+            body["date_reason"] = "补录"  # a fixed day, however far from today
         answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
         assert answer.status_code == 201
 
