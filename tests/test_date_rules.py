@@ -37,6 +37,8 @@ def test_back_dating_is_refused_then_accepted_with_a_reason_that_the_audit_keeps
     assert accepted.json["number"] == f"东卫督办〔{back.year}〕1号"  # numbered in the series of its own year
     paper = client.get(accepted.json["links"]["self"]).json
     assert paper["payload"]["date_reason"] == "补录10月下发的纸质督办提示"
+    page = client.get(f"/documents/{accepted.json['id']}").get_data(as_text=True)
+    assert 'id="date-reason">补录10月下发的纸质督办提示<' in page  # the paper's page shows it too
     audit = client.get("/api/v1/audit").json
     entry = next(e for e in audit if e["action"] == "issue" and e["target"] == accepted.json["number"])
     assert entry["detail"]["date_reason"] == "补录10月下发的纸质督办提示"
