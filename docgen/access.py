@@ -70,6 +70,7 @@ RULES: dict[str, frozenset[str]] = {
     "access_api.audit": OVERSIGHT,
     "access_api.whoami": ALL,
     "calendar_api.month_duties": ALL,
+    "preflight_api.check_paper": ALL,
     # the form
     "web.index": ALL,
     "dashboard.home": ALL,
