@@ -71,6 +71,12 @@ RULES: dict[str, frozenset[str]] = {
     "access_api.whoami": ALL,
     "calendar_api.month_duties": ALL,
     "preflight_api.check_paper": ALL,
+    # reports: clerk/admin make and issue, leaders download (issue=true refused to them)
+    "reports_api.monthly": READERS,
+    "reports_api.quarterly": READERS,
+    "reports_api.bulletin": READERS,
+    "reports_web.reports_page": READERS,
+    "reports_web.reports_submit": READERS,
     # the form
     "web.index": ALL,
     "dashboard.home": ALL,
@@ -96,7 +102,8 @@ SESSION_HOURS = 8
 
 # Changes the services record themselves (with the number they took, in the
 # same transaction); every other successful change is recorded by ``_audit``.
-AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void"})
+AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void",
+                                 "reports_api.monthly", "reports_api.quarterly", "reports_api.bulletin", "reports_web.reports_submit"})
 _ACTION_WORDS = (
     ("reply", "reply"), ("progress", "progress"), ("template", "template_upload"), ("matter", "matter"),
     ("batch", "batch"), ("report", "report"), ("escalat", "escalation"), ("void", "void"), ("issue", "issue"),

@@ -487,6 +487,10 @@ from docgen.cli_calendar import calendar_command  # noqa: E402  (a command of it
 
 main.add_command(calendar_command)
 
+from docgen.cli_report import report_command  # noqa: E402  (a command of its own module)
+
+main.add_command(report_command)
+
 if __name__ == "__main__":
     main(prog_name="docgen")
 from docgen.cli_preflight import preflight_command  # noqa: E402  (a command of its own module)

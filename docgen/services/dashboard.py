@@ -77,6 +77,9 @@ def next_step(profile: Profile, kind_id: str) -> NextStep | None:
 def awaiting_replies(office, today: dt.date, viewer: Principal | None = None) -> list[AwaitingPaper]:
     """Issued papers with a reply deadline and no next step issued yet, soonest deadline first.
 
+    (Written replies are not recorded in the register yet; once they are, a
+    replied paper leaves this list.)
+
     A department sees only the papers addressed to it.
     """
     titles = {k: v.title for k, v in KINDS.items()}
@@ -89,19 +92,11 @@ def awaiting_replies(office, today: dt.date, viewer: Principal | None = None) ->
             select(Document).where(*conditions).order_by(Document.due_on, Document.issued_on).limit(MOST_PAPERS)
         ).scalars().all()
         papers = [paper_of(d, titles) for d in rows]
-    replied = _replied_ids(office, papers)
     out = []
     for paper in papers:
-        if paper.id in replied:
-            continue
         days_left = (paper.due_on - today).days
         out.append(AwaitingPaper(paper, days_left, next_step(office.profile, paper.kind) if days_left < 0 else None))
     return out
-
-
-def _replied_ids(office, papers: list[Paper]) -> set[str]:
-    """The papers among these that have their written reply (once replies are recorded)."""
-    return {p.id for p in papers if getattr(p, "reply", None)}
 
 
 def clerk_dashboard(office, viewer: Principal | None = None, days: int = 14) -> Dashboard:
