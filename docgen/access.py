@@ -69,8 +69,16 @@ RULES: dict[str, frozenset[str]] = {
     "api.preview_template": OFFICE,
     "access_api.audit": OVERSIGHT,
     "access_api.whoami": ALL,
+    "calendar_api.month_duties": ALL,
+    # reports: clerk/admin make and issue, leaders download (issue=true refused to them)
+    "reports_api.monthly": READERS,
+    "reports_api.quarterly": READERS,
+    "reports_api.bulletin": READERS,
+    "reports_web.reports_page": READERS,
+    "reports_web.reports_submit": READERS,
     # the form
     "web.index": ALL,
+    "dashboard.home": ALL,
     "web.kind_form": ALL,
     "web.kind_submit": OFFICE,
     "web.example_sheet": ALL,
@@ -93,7 +101,8 @@ SESSION_HOURS = 8
 
 # Changes the services record themselves (with the number they took, in the
 # same transaction); every other successful change is recorded by ``_audit``.
-AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void"})
+AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void",
+                                 "reports_api.monthly", "reports_api.quarterly", "reports_api.bulletin", "reports_web.reports_submit"})
 _ACTION_WORDS = (
     ("reply", "reply"), ("progress", "progress"), ("template", "template_upload"), ("matter", "matter"),
     ("batch", "batch"), ("report", "report"), ("escalat", "escalation"), ("void", "void"), ("issue", "issue"),
@@ -268,7 +277,7 @@ def _audit(response: Response) -> Response:
 # -- sign-in -------------------------------------------------------------------------------------------
 def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("web.index")
+        return url_for("dashboard.home")
     return target
 
 

@@ -483,5 +483,13 @@ def _write_atomically(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
+from docgen.cli_calendar import calendar_command  # noqa: E402  (a command of its own module)
+
+main.add_command(calendar_command)
+
+from docgen.cli_report import report_command  # noqa: E402  (a command of its own module)
+
+main.add_command(report_command)
+
 if __name__ == "__main__":
     main(prog_name="docgen")

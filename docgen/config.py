@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     TEMPLATES_DIR: str = Field(str(PROJECT_DIR / "templates_docx"), description="Word 模板目录")
     MAX_CONTENT_LENGTH: int = Field(16 * 1024 * 1024, ge=1, description="请求体上限（字节）")
     TEMPLATE_MAX_BYTES: int = Field(5 * 1024 * 1024, ge=1, description="上传的 Word 模板上限（字节）")
+    HOLIDAYS: str = Field("", description="节假日文件（TOML）：补充节假日库尚未收录的年份的法定节假日和调休上班日，并注明国务院办公厅通知（source）；文件中的年份以文件为准；空 = 只用节假日库")
     TIMEZONE: str = Field("Asia/Shanghai", description="决定“今天”是哪一天的时区（机构配置未写 timezone 时）")
     CONVERTER_URL: str = Field("", description="共享 PDF 转换池的地址（docgen serve 自动设置）；空 = 本进程首次使用时自起一个")
     SOFFICE: str = Field("", description="soffice 程序；空 = 在 PATH 中查找")

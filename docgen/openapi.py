@@ -219,6 +219,74 @@ class Health(BaseModel):
     converter: dict[str, Any]
 
 
+class CalendarQueryIn(BaseModel):
+    """Which month of the reporting calendar (query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="年月，如 2026-12；不写为本月")
+
+
+class CalendarEntryOut(BaseModel):
+    date: dt.date = Field(description="应办日期（逢周末、节假日已提前到此前最后一个工作日）")
+    duty: str = Field(description="事项")
+    who: str = Field(description="责任方")
+    rule: str = Field(description="机构配置中的规定，如“每月27日前”")
+    moved_from: dt.date | None = Field(description="按规定本应在哪一天（已提前时）；未提前为 null")
+
+
+class CalendarList(RootModel[list[CalendarEntryOut]]):
+    pass
+
+
+class ReportNotesIn(BaseModel):
+    """The clerk's text per section of a report (each optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overview: str | None = Field(None, max_length=4000, description="一、总体情况")
+    progress: str | None = Field(None, max_length=4000, description="二、重点工作进展（月报）")
+    supervision: str | None = Field(None, max_length=4000, description="三、督办和问责情况（月报）")
+    coordination: str | None = Field(None, max_length=4000, description="四、存在问题和需要局领导协调的事项（月报）")
+    next_month: str | None = Field(None, max_length=4000, description="五、下月工作重点（月报）")
+    units: str | None = Field(None, max_length=4000, description="各单位落实情况（季度通报）")
+    praise: str | None = Field(None, max_length=4000, description="表扬（季度通报）")
+    criticism: str | None = Field(None, max_length=4000, description="通报批评（季度通报）")
+    notices: str | None = Field(None, max_length=4000, description="督查通知单下发和办理情况（月通报）")
+    rounds: str | None = Field(None, max_length=4000, description="三次督查情况（月通报）")
+    requirements: str | None = Field(None, max_length=4000, description="下一步工作要求（季度通报、月通报）")
+
+
+class MonthlyReportIn(BaseModel):
+    """Which month, the clerk's notes, and whether to issue (number and keep) the report."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100, description="年度")
+    month: int = Field(ge=1, le=12, description="月份")
+    notes: ReportNotesIn | None = Field(None, description="各章节的补充说明")
+    issue: bool = Field(False, description="true：编号（机构配置给了字头时）并存档，答 201")
+    with_papers: bool = Field(False, description="true：附上本月签发文件清单（附件）")
+
+
+class QuarterlyReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100, description="年度")
+    quarter: int = Field(ge=1, le=4, description="季度")
+    notes: ReportNotesIn | None = Field(None, description="各章节的补充说明")
+    issue: bool = Field(False, description="true：编号（机构配置给了字头时）并存档，答 201")
+
+
+class BulletinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100, description="年度")
+    month: int = Field(ge=1, le=12, description="月份")
+    notes: ReportNotesIn | None = Field(None, description="各章节的补充说明")
+    issue: bool = Field(False, description="true：编号（机构配置给了字头时）并存档，答 201")
+
+
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 ZIP_TYPE = "application/zip"

@@ -35,6 +35,30 @@ class KindSettings:
         return bool(self.prefix)
 
 
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+EVERY = {"week": "每周", "month": "每月", "quarter": "每季度", "year": "每年"}
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A recurring duty of the reporting calendar (``[[duties]]`` in the profile).
+
+    ``every`` is "week" (on ``weekday``, 1 = 周一 … 7 = 周日), "month" (on
+    ``day``), "quarter" (on ``day`` of the quarter's ``month``-th month, 1–3)
+    or "year" (on ``month``/``day``). A day past the month's end is its last
+    day. ``rule`` is how people say it ("每月27日前"); a duty that falls on a
+    weekend or public holiday is due on the working day before.
+    """
+
+    duty: str
+    who: str
+    every: str
+    rule: str
+    weekday: int | None = None
+    day: int | None = None
+    month: int | None = None
+
+
 @dataclass(frozen=True)
 class Profile:
     """The issuing organisation."""
@@ -48,6 +72,10 @@ class Profile:
     kinds_dir: Path | None = None
     # escalation chains: name -> the kinds of its steps, in order
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the reporting calendar: what is due when, and from whom
+    duties: tuple[Duty, ...] = ()
+    # a signing date further than this from today needs a date_reason
+    date_window_days: int = 30
 
     def for_kind(self, kind: str) -> KindSettings:
         return self.kinds.get(kind, KindSettings())
@@ -125,4 +153,88 @@ def load_profile(path: str | Path | None = None) -> Profile:
         kinds=kinds,
         kinds_dir=kinds_dir,
         chains=chains,
+        duties=parse_duties(path, raw.get("duties")),
+        date_window_days=_date_window(path, raw.get("date_window_days", 30)),
     )
+
+
+def _date_window(path: Path, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 3660:
+        raise ProfileError(f"机构配置文件 {path}：date_window_days 应为 1 到 3660 的整数（天），现为 {value!r}")
+    return value
+
+
+def _duty_rule(every: str, weekday: int | None, day: int | None, month: int | None, by: bool) -> str:
+    """How people say the rule: 每周四, 每月23日前, 每季度首月10日, 每年2月25日前."""
+    before = "前" if by else ""
+    if every == "week":
+        return f"每{WEEKDAYS[(weekday or 1) - 1]}"
+    if every == "month":
+        return f"每月{day}日{before}"
+    if every == "quarter":
+        which = {1: "首月", 2: "第二个月", 3: "末月"}[month or 1]
+        return f"每季度{which}{day}日{before}"
+    return f"每年{month}月{day}日{before}"
+
+
+def _check_whole(where: str, every: str, name: str, value: object, low: int, high: int, needed: bool) -> None:
+    if value is None:
+        if needed:
+            raise ProfileError(f"{where}（every = \"{every}\"）缺少 {name}")
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProfileError(f"{where}：{name} 应为 {low} 到 {high} 的整数，现为 {value!r}")
+
+
+def parse_duties(path: Path, raw: object) -> tuple[Duty, ...]:
+    """The ``[[duties]]`` of a profile, each checked; a bad entry is a ProfileError naming it."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ProfileError(f"机构配置文件 {path}：duties 应写成 [[duties]] 表格数组")
+    duties = []
+    for i, spec in enumerate(raw, start=1):
+        where = f"机构配置文件 {path}：第 {i} 项 [[duties]]"
+        if not isinstance(spec, dict):
+            raise ProfileError(f"{where} 应为一个表格")
+        unknown = sorted(set(spec) - {"duty", "who", "every", "weekday", "day", "month", "by", "rule"})
+        if unknown:
+            raise ProfileError(f"{where} 有不认识的项：{'、'.join(unknown)}；可用 duty、who、every、weekday、day、month、by、rule")
+        for name, title in (("duty", "事项"), ("who", "责任方")):
+            if not isinstance(spec.get(name), str) or not spec[name].strip():
+                raise ProfileError(f"{where} 缺少 {name}（{title}，文字）")
+        every = spec.get("every")
+        if every not in EVERY:
+            raise ProfileError(f"{where}：every 只能是 {' / '.join(EVERY)}（每周 / 每月 / 每季度 / 每年），现为 {every!r}")
+        weekday = spec.get("weekday")
+        if isinstance(weekday, str) and weekday in WEEKDAYS:
+            weekday = WEEKDAYS.index(weekday) + 1
+        day, month = spec.get("day"), spec.get("month")
+
+        if every != "week" and weekday is not None:
+            raise ProfileError(f"{where}：weekday 只用于 every = \"week\"")
+        if every in ("week", "month") and month is not None:
+            raise ProfileError(f"{where}：month 只用于 every = \"quarter\"（季度中的第几个月）或 \"year\"")
+        _check_whole(where, every, "weekday", weekday, 1, 7, every == "week")
+        _check_whole(where, every, "day", day, 1, 31, every != "week")
+        _check_whole(where, every, "month", month, 1, 3 if every == "quarter" else 12, every == "year")
+        by = spec.get("by", False)
+        if not isinstance(by, bool):
+            raise ProfileError(f"{where}：by 应为 true 或 false（true：某日“前”，截止当日）")
+        rule = spec.get("rule")
+        if rule is not None and (not isinstance(rule, str) or not rule.strip()):
+            raise ProfileError(f"{where}：rule 应为文字，如“每月27日前”")
+        if every == "quarter" and month is None:
+            month = 1
+        duties.append(
+            Duty(
+                duty=spec["duty"].strip(),
+                who=spec["who"].strip(),
+                every=every,
+                rule=(rule or "").strip() or _duty_rule(every, weekday, day, month, by),
+                weekday=weekday if every == "week" else None,
+                day=day if every != "week" else None,
+                month=month if every in ("quarter", "year") else None,
+            )
+        )
+    return tuple(duties)

@@ -337,8 +337,9 @@ def _place(loc: str) -> str:
 
 
 # -- pages -------------------------------------------------------------------------------------
-@bp.get("/")
+@bp.get("/draft")
 def index() -> str:
+    """The kind picker (the dashboard is at ``/``)."""
     return render_template("index.html", kinds=list(KINDS.values()))
 
 

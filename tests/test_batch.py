@@ -279,7 +279,8 @@ def test_cli_batch_from_a_gbk_csv_and_the_monthly_report(tmp_path) -> None:
     runner = CliRunner()
     packet, archive = tmp_path / "packet.pdf", tmp_path / "docs.zip"
     result = runner.invoke(docgen_cli, ["batch", "supervision-prompt", str(RESOURCES / "prompts-gbk.csv"), "--issue",
-                                        "-o", str(packet), "--zip", str(archive)], env=env)
+                                        "-o", str(packet), "--zip", str(archive),
+                                        "--set", "日期说明=补录（表中是固定的日期）"], env=env)
     assert result.exit_code == 0, result.output
     assert "3/3" in result.output  # the progress bar ran to the end
     reader = PdfReader(packet)

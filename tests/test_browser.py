@@ -81,7 +81,7 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 
 
 def test_fill_preview_issue_and_download_a_reminder(page, tmp_path):
-    page.goto("/")
+    page.goto("/draft")
     assert page.locator("h1").inner_text() == "起草公文"
     shot(page, "01-home")
     page.get_by_role("link", name=re.compile("督办提示")).first.click()
@@ -192,6 +192,7 @@ def test_register_search_void_and_overdue(page, live_server):
         body = {"recipient": recipient, "matter": "中药饮片管理", "findings": ["工作未落实"], "reply_days": 3}
         if issued_on:
             body["issued_on"] = issued_on
+            body["date_reason"] = "补录"  # a fixed day, however far from today
         answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
         assert answer.status_code == 201
 
@@ -243,3 +244,23 @@ def test_batch_of_three_to_the_end(page):
     assert packet.status == 200 and packet.body().startswith(b"%PDF")
     zip_href = page.get_attribute("#zip-link", "href")
     assert page.request.get(zip_href).body()[:2] == b"PK"
+
+
+def test_the_dashboard_shows_an_overdue_reminder_with_its_next_step(page, live_server):
+    import datetime as dt
+
+    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    body = {"recipient": "区口腔医院", "matter": "院感防控", "findings": ["工作未落实"], "reply_days": 3, "issued_on": day,
+            "count_calendar_days": True, "date_reason": "补录"}
+    answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
+    assert answer.status_code == 201, answer.text
+    number = answer.json()["number"]
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "工作台"
+    assert page.locator("#duties h2").inner_text().startswith("近 14 天的报告日程")
+    row = page.locator(f"tr.overdue[data-id='{answer.json()['id']}']")
+    assert "已逾期" in row.inner_text() and "区口腔医院" in row.inner_text()
+    shot(page, "12-dashboard")
+    row.get_by_role("link", name="起草督查问责通知书").click()
+    page.wait_for_url("**/kinds/accountability-notice?**")
+    assert page.input_value("[name=prompt_number]") == number

@@ -104,7 +104,8 @@ def test_register_table_shows_state_and_deadline_aligned(tmp_path, data_dir):
 
     for recipient, day in (("区人民医院", "2026-11-02"), ("卫生监督所", "2026-11-20")):
         payload = tmp_path / f"{recipient}.json"
-        payload.write_text(json.dumps(dict(example("supervision-prompt"), recipient=recipient, issued_on=day), ensure_ascii=False))
+        payload.write_text(json.dumps(dict(example("supervision-prompt"), recipient=recipient, issued_on=day, date_reason="补录"),
+                                      ensure_ascii=False))
         assert docgen("issue", "supervision-prompt", str(payload), data_dir=data_dir, cwd=tmp_path).returncode == 0
     ledger = tmp_path / "ledger.json"
     ledger.write_text(json.dumps(example("supervision-ledger"), ensure_ascii=False))

@@ -18,6 +18,8 @@ def prompt(recipient="区人民医院", issued_on=None, **extra):
     payload = dict(example("supervision-prompt"), recipient=recipient, **extra)
     if issued_on:
         payload["issued_on"] = issued_on
+        # these tests date papers on fixed days, however far from today (tests/test_date_rules.py checks the rule)
+        payload.setdefault("date_reason", "补录")
     return payload
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,6 +49,35 @@ _FIELD_KEYS = {
     "options", "min_items", "max_items", "marks", "fields", "min_rows", "max_rows", "model",
 }
 _FOLLOWS_KEYS = {"kind", "field", "date_field", "fill"}
+
+
+@dataclass(frozen=True)
+class CommonField:
+    """A generic issuing field that is no part of a kind's own schema (never printed)."""
+
+    name: str
+    title: str
+    description: str
+    annotation: Any
+    constraints: dict[str, Any] = field(default_factory=dict)
+    reply_only: bool = False  # only kinds with a reply period take it
+
+
+# The fields every kind accepts besides its own (README "Fields every kind
+# accepts"), declared once: the JSON Schema, the form and validation all see
+# them. A kind that defines a field of the same name keeps its own.
+COMMON_FIELDS: tuple[CommonField, ...] = (
+    CommonField(
+        "date_reason", "日期说明",
+        "成文日期距今超过机构配置的天数（date_window_days，默认 30 天），或早于本系列已签发的最新文件时，写明理由（记入登记簿和审计日志）",
+        Text, {"max_length": 1000},
+    ),
+    CommonField(
+        "count_calendar_days", "按自然日计算期限",
+        "勾选后回复期限按自然日计算（如该年的节假日安排尚未收录，无法按工作日计算时）",
+        bool, reply_only=True,
+    ),
+)
 
 
 def mark_choices(options: tuple[str, ...], chosen: list[str] | None) -> str:
@@ -273,7 +303,13 @@ def load_kind(path: str | Path, template_dir: Path | None = None) -> Kind:
                 raise reader.fail(f"字段 {name}", "从所依据公文取值的字段应为选填（required = false）")
         follows_fill = tuple(fill)
 
-    model = create_model(model_name, __base__=Payload, **{s.name: s.pydantic() for s in specs})
+    own = {s.name: s.pydantic() for s in specs}
+    common = {
+        c.name: (c.annotation | None, Field(default=None, title=c.title, description=c.description, **c.constraints))
+        for c in COMMON_FIELDS
+        if c.name not in own and (reply_days or not c.reply_only)
+    }
+    model = create_model(model_name, __base__=Payload, **own, **common)
     marks = {s.marks: s.options for s in specs if s.marks}
     mark_sources = {s.marks: s.name for s in specs if s.marks}
 
@@ -307,7 +343,7 @@ def load_kind(path: str | Path, template_dir: Path | None = None) -> Kind:
         follows_field=follows_field,
         follows_date_field=follows_date,
         follows_fill=follows_fill,
-        unprinted_fields=tuple(s.name for s in specs if not s.printed),
+        unprinted_fields=tuple(s.name for s in specs if not s.printed) + tuple(common),
         order=order,
         source=path,
         template_dir=template_dir,

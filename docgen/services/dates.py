@@ -3,7 +3,10 @@
 Dates print as GB/T 9704-2012 wants (``2026年11月22日``) from Babel's zh_CN
 data; the older style (``二〇二六年十一月二十二日``) is a per-kind option.
 Working days come from the ``chinesecalendar`` library, which follows the
-State Council's yearly holiday notice, make-up workdays (调休) included.
+State Council's yearly holiday notice, make-up workdays (调休) included; an
+operator's holiday file (``DOCGEN_HOLIDAYS``, ``services/holidays.py``) adds a
+year the library lacks and wins for its years. The office installs it at start
+(``use_holidays``): the table is the process's, like the library's.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import chinese_calendar
 from babel.dates import format_date
 
 from docgen.errors import ErrorDetail, HolidayDataMissing
+from docgen.services.holidays import EMPTY, HolidayTable
+
+_operator_holidays: HolidayTable = EMPTY
 
 BLANK_DATE = "　　年　月　日"
 _DIGITS = "〇一二三四五六七八九"
@@ -62,18 +68,32 @@ def due_date(start: dt.date, days: int, day_type: str = "calendar", loc: str = "
     return day
 
 
+def use_holidays(table: HolidayTable | None) -> None:
+    """Install the operator's holiday file for this process (None: the library's data only)."""
+    global _operator_holidays
+    _operator_holidays = table or EMPTY
+
+
+def holiday_source(year: int) -> str | None:
+    """The State Council notice the operator's file names for ``year`` (None: the library's data)."""
+    return _operator_holidays.sources.get(year)
+
+
 def is_working_day(day: dt.date, loc: str = "reply_days") -> bool:
     """Whether ``day`` is an official working day in mainland China."""
+    if _operator_holidays.decides(day):
+        return _operator_holidays.is_working_day(day)
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         raise HolidayDataMissing(
             f"节假日数据尚未覆盖 {day.year} 年，无法按工作日计算期限",
-            [ErrorDetail(loc, f"{day.year} 年的法定节假日和调休安排尚未公布或未更新，请改用自然日或稍后再试")],
+            [ErrorDetail(loc, f"{day.year} 年的法定节假日和调休安排尚未收录：可勾选“按自然日计算期限”"
+                              f"（count_calendar_days）改按自然日计算，或由管理员用 DOCGEN_HOLIDAYS 指定的文件补充该年")],
         ) from None
 
 
 def holiday_years() -> tuple[int, int]:
-    """The first and last year the holiday data covers."""
-    years = sorted({d.year for d in chinese_calendar.holidays})
+    """The first and last year the holiday data covers (the library's, then the operator's file)."""
+    years = sorted({d.year for d in chinese_calendar.holidays} | set(_operator_holidays.years))
     return years[0], years[-1]

@@ -25,9 +25,11 @@ from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, 
 from docgen.profile import Profile, load_profile
 from docgen.services.accounts import Accounts, Principal
 from docgen.services.audit import AuditLog, audit_entry
-from docgen.services.dates import due_date, today_in
+from docgen.services.date_rules import check_series_order, check_signing_date, date_reason
+from docgen.services.dates import due_date, today_in, use_holidays
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.external_links import strip_external_links
+from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
@@ -104,6 +106,8 @@ class Office:
         self.profile = profile or load_profile(settings.get("PROFILE") or None)
         if not self.profile.timezone:  # the profile names none: the service's time zone decides "today"
             self.profile = replace(self.profile, timezone=settings.get("TIMEZONE") or "Asia/Shanghai")
+        # the operator's holiday file (DOCGEN_HOLIDAYS) for the years the library lacks; a bad file stops the start
+        use_holidays(load_holiday_file(settings["HOLIDAYS"]) if settings.get("HOLIDAYS") else None)
         self.kinds: KindRegistry = BUNDLED.with_folder(self.profile.kinds_dir) if self.profile.kinds_dir else BUNDLED
         activate(self.kinds)
         self.renderer = Renderer(settings["TEMPLATES_DIR"], self.profile)
@@ -214,6 +218,7 @@ class Office:
         settings = self.profile.for_kind(kind.id)
         signing_day = getattr(payload, kind.signing_date_field) if kind.signing_date_field else None
         issued_on = signing_day or self.today()
+        check_signing_date(kind, payload, issued_on, self.today(), self.profile.date_window_days, follows)
         due_on = None
         effective: dict[str, Any] = {}
         if kind.signing_date_field:
@@ -221,7 +226,8 @@ class Office:
         if kind.reply_days_field:
             days = getattr(payload, kind.reply_days_field) or settings.reply_days
             if days:
-                due_on = due_date(issued_on, days, settings.reply_day_type, kind.reply_days_field)
+                day_type = "calendar" if getattr(payload, "count_calendar_days", None) else settings.reply_day_type
+                due_on = due_date(issued_on, days, day_type, kind.reply_days_field)
                 effective[kind.reply_days_field] = days
         # the register keeps what was printed, so the paper can be made again
         payload = payload.model_copy(update=effective)
@@ -229,6 +235,7 @@ class Office:
         if settings.numbered:
             seq = self.register.next_number(session, kind.id, self.profile.name, issued_on.year)
             number = format_number(settings.prefix, issued_on.year, seq)
+            check_series_order(session, kind, payload, self.profile.name, issued_on, number)
         template, version = self.templates.current(kind)
         template_version = self.templates.version_for_issue(session, kind, template, version)
         docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
@@ -258,7 +265,10 @@ class Office:
         )
         session.add(document)
         if actor is not None:
-            session.add(audit_entry(actor, "issue", number or document.id, detail={"kind": kind.id, "id": document.id}))
+            detail = {"kind": kind.id, "id": document.id}
+            if date_reason(payload):
+                detail["date_reason"] = date_reason(payload)
+            session.add(audit_entry(actor, "issue", number or document.id, detail=detail))
         return document, stored_key
 
     def _complete_follow_up(self, session, kind: Kind, payload: Payload, check_deadline: bool) -> tuple[Payload, Document | None]:
@@ -299,21 +309,23 @@ class Office:
         return payload.model_copy(update=filled), prompt
 
     def check_follow_up(self, kind_id: str, data: Any, prefix: str = "") -> None:
-        """Raise now what ``issue`` would raise about the paper an escalation follows.
-
-        (It is not in the register, is voided, or its reply deadline has not
-        passed.) For checking every item of a batch before any is issued;
+        """Raise now what ``issue`` would raise about the paper an escalation follows
+        (it is not in the register, is voided, or its reply deadline has not
+        passed) and about the signing date (``date_rules``; the order within
+        the series is checked when the number is taken). For checking every item of a batch before any is issued;
         ``prefix`` goes before every error path (``items.3``).
         """
         kind, payload = self.validate(kind_id, data, prefix)
-        if not kind.follows_kind:
-            return
-        with self.register.reading() as session:
-            try:
-                self._complete_follow_up(session, kind, payload, check_deadline=True)
-            except InvalidPayload as exc:
-                details = [ErrorDetail(f"{prefix}.{d.loc}" if prefix else d.loc, d.msg) for d in exc.details]
-                raise InvalidPayload(exc.message, details) from None
+        try:
+            follows = None
+            if kind.follows_kind:
+                with self.register.reading() as session:
+                    payload, follows = self._complete_follow_up(session, kind, payload, check_deadline=True)
+            signing_day = getattr(payload, kind.signing_date_field) if kind.signing_date_field else None
+            check_signing_date(kind, payload, signing_day or self.today(), self.today(), self.profile.date_window_days, follows)
+        except InvalidPayload as exc:
+            details = [ErrorDetail(f"{prefix}.{d.loc}" if prefix else d.loc, d.msg) for d in exc.details]
+            raise InvalidPayload(exc.message, details) from None
 
     # -- the register -----------------------------------------------------
     def visible_document(self, document_id: str, viewer: Principal | None = None) -> Document:

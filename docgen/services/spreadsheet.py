@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from docgen.errors import DocgenError, ErrorDetail, InvalidPayload, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from docgen.kinds import Kind
+from docgen.kinds.definition import COMMON_FIELDS
 from docgen.services.payloads import validate_payload
 from docgen.services.untrusted import parse_json
 
@@ -442,8 +443,10 @@ def _unknown_columns(kind: Kind, header: list[str]) -> list[ErrorDetail]:
 
 
 def _wanted_columns(kind: Kind) -> list[str]:
-    """The column headers of the kind's spreadsheet, in order."""
-    top = [_title(kind.model, n) for n in kind.model.model_fields if n != kind.rows_field]
+    """The column headers of the kind's spreadsheet, in order (the generic fields every kind takes are
+    accepted as columns too, but not offered: an example sheet shows the kind's own)."""
+    common = {c.name for c in COMMON_FIELDS}
+    top = [_title(kind.model, n) for n in kind.model.model_fields if n != kind.rows_field and n not in common]
     if not kind.rows_field:
         return top
     row_model = _row_model(kind)
@@ -567,7 +570,8 @@ def _example_table(kind: Kind) -> tuple[list[tuple[str, str, str]], list[list[An
         return value
 
     example = kind.example
-    top = [(n, f) for n, f in kind.model.model_fields.items() if n != kind.rows_field]
+    common = {c.name for c in COMMON_FIELDS}  # accepted as columns, not offered
+    top = [(n, f) for n, f in kind.model.model_fields.items() if n != kind.rows_field and n not in common]
     fields = [(n, f.title or n, f.description or "") for n, f in top]
     if not kind.rows_field:
         return fields, [[cell(f.annotation, example.get(n)) for n, f in top]]
