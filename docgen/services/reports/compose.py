@@ -35,7 +35,7 @@ NUMERALS = "一二三四五六七八九十"
 MAX_LISTED = 40
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 # progress text longer than this is cut in the body (the matter's timeline keeps it whole)
-MAX_PROGRESS_CHARS = 200
+MAX_PROGRESS_CHARS = 80
 
 Progress = Callable[[int, int], None]
 
@@ -128,14 +128,15 @@ def _matter_paragraph(index: int, matter: MatterLine) -> str:
         state = LIGHTS.get(matter.light, matter.light)
     limit = f"办结时限{md(matter.deadline)}，" if matter.deadline else ""
     text = f"{index}.{matter.title}（{matter.code + '，' if matter.code else ''}{limit}{state}）。"
-    if matter.progress:
+    if matter.progress and matter.status == "open":
         parts = []
-        for p in sorted(matter.progress, key=lambda p: p.reported_on):
+        for p in sorted(matter.progress, key=lambda p: p.reported_on)[-1:]:
             part = f"{md(p.reported_on)}报告：{_short(p.progress)}"
             if p.problems:
                 part += f"存在问题：{_short(p.problems)}"
             parts.append(part.rstrip("。；;") + "。")
-        text += "本月进展：" + "".join(parts)
+        earlier = f"（本月共报告{len(matter.progress)}次）" if len(matter.progress) > 1 else ""
+        text += f"最新进展{earlier}：" + "".join(parts)
     elif matter.status == "open":
         text += "本月未报送进展情况。"
     return text
@@ -197,11 +198,26 @@ def compose_monthly(report: MonthlyReport, with_papers: bool = False, progress: 
     if not by_department:
         writer.text("本月无在办的督查事项。")
     for i, (department, matters) in enumerate(by_department.items()):
-        reds = sum(1 for m in matters if m.status == "open" and m.light == "red")
-        dones = sum(1 for m in matters if m.status == "done")
-        writer.subheading(f"（{_heading_number(i)}）{department}（{len(matters)}项，已报结{dones}项，红灯{reds}项）")
-        for n, matter in enumerate(matters, start=1):
+        counts = Counter("done" if m.status == "done" else m.light for m in matters if m.status != "cancelled")
+        writer.subheading(f"（{_heading_number(i)}）{department}")
+        writer.text(
+            f"共{len(matters)}项：已报结{counts['done']}项，绿灯{counts['green']}项，黄灯{counts['yellow']}项，红灯{counts['red']}项；"
+            f"本月报送进展{sum(len(m.progress) for m in matters)}次。"
+        )
+        # the leaders read the overdue (red) matters in full, the others by name
+        red = [m for m in matters if m.status == "open" and m.light == "red"]
+        n = 0
+        for n, matter in enumerate(red, start=1):
             writer.text(_matter_paragraph(n, matter))
+        for label, group in (
+            ("临近时限（黄灯）", [m for m in matters if m.status == "open" and m.light == "yellow"]),
+            ("按计划推进（绿灯）", [m for m in matters if m.status == "open" and m.light == "green"]),
+            ("已报结", [m for m in matters if m.status == "done"]),
+        ):
+            if group:
+                n += 1
+                names = "；".join(f"{m.title}（{md(m.deadline) + '到期' if m.status == 'open' and m.deadline else md(m.closed_on) + '报结' if m.closed_on else ''}）".replace("（）", "") for m in group)
+                writer.text(f"{n}.{label}的{len(group)}项：{names}。")
     _notes(writer, notes, "progress")
     tick(3, steps)
 
