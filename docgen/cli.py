@@ -395,27 +395,13 @@ def _field_values(kind, fields: tuple[str, ...]) -> dict[str, str]:
 @click.option("--year", required=True, type=click.IntRange(2000, 2100), help="年度")
 @click.option("--month", required=True, type=click.IntRange(1, 12), help="月份")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出文件 report.pdf")
-@click.option("--no-duplex", is_flag=True, help="不为双面打印插入空白页")
+@click.option("--no-duplex", is_flag=True, hidden=True, help="（已不需要：月报不再重印每份文件）")
 def monthly(year: int, month: int, output: str, no_duplex: bool) -> None:
-    """向局领导的月报（每月27日前）：本月签发的文件和逾期未回复的督办提示，合成一个 PDF。"""
-    _check_output(output, (".pdf",))
-    from tqdm import tqdm
+    """向局领导的月报（每月27日前）：即 docgen report monthly 年-月 --pdf --with-papers。"""
+    from docgen.cli_report import monthly as report_monthly
 
-    from docgen.services.batch import monthly_report
-
-    try:
-        with tqdm(unit="份", desc=f"{year}年{month}月督查工作月报", file=sys.stderr) as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
-            pdf = monthly_report(_office(), year, month, duplex=not no_duplex, progress=progress)
-    except DocgenError as error:
-        _fail(error)
-        return
-    _write_atomically(Path(output), pdf)
-    click.echo(f"{output}（{year}年{month}月督查工作月报，{len(pdf)} 字节）")
+    click.get_current_context().invoke(report_monthly, month=f"{year}-{month:02d}", output=output, pdf=True, issue=False,
+                                       with_papers=True, notes=())
 
 
 ROLE_CHOICE = click.Choice(["admin", "clerk", "department", "leader"])
