@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     HOLIDAYS: str = Field("", description="节假日文件（TOML）：补充节假日库尚未收录的年份的法定节假日和调休上班日，并注明国务院办公厅通知（source）；文件中的年份以文件为准；空 = 只用节假日库")
     TIMEZONE: str = Field("Asia/Shanghai", description="决定“今天”是哪一天的时区（机构配置未写 timezone 时）")
     CONVERTER_URL: str = Field("", description="共享 PDF 转换池的地址（docgen serve 自动设置）；空 = 本进程首次使用时自起一个")
+    FONTS_DIR: str = Field("", description="授权字体目录（如方正小标宋简体、仿宋_GB2312）：放在这里的字体优先于免费替代字体；空 = 只用免费字体")
     SOFFICE: str = Field("", description="soffice 程序；空 = 在 PATH 中查找")
     CONVERTER_INSTANCES: int = Field(0, ge=0, description="转换池中 LibreOffice 实例数（0 = 每核一个）")
     CONVERTER_TIMEOUT: int = Field(60, ge=1, description="单次转换的时限（秒），超时则重启该实例")

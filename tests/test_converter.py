@@ -69,7 +69,7 @@ SAMPLES = [
 ]
 # which embedded font each must end up in (name without the subset prefix)
 EXPECTED_FONT = {
-    "仿宋_GB2312": r"^NotoSerifCJK\w*-Regular",
+    "仿宋_GB2312": r"^FandolFang-Regular",  # the free 仿宋 (./dev extracts it)
     "宋体": r"^NotoSerifCJK\w*-Regular",
     "方正小标宋简体": r"^NotoSerifCJK\w*-Bold",  # heaviest installed weight
     "黑体": r"^NotoSansCJK\w*-Regular",
@@ -232,7 +232,8 @@ def assert_sc_faces(pdf: bytes, samples=SAMPLES) -> None:
         others = {faces[f"Noto{kind}CJK{v}-{weight}"].get(ord(ch)) for v in ("jp", "kr", "tc")}
         checked += 1
         discriminating += sc not in others
-    assert checked >= 20 and discriminating >= 5, (checked, discriminating)
+    # the 仿宋 sample is set in FandolFang (a GB 2312 face: mainland forms only), so fewer Noto glyphs discriminate
+    assert checked >= 20 and discriminating >= 2, (checked, discriminating)
 
 
 # --------------------------------------------------------------------------- #
@@ -343,7 +344,7 @@ def test_get_converter_factory(tmp_path):
 def test_fontconfig_maps_official_names():
     env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
     expect = {
-        "仿宋_GB2312": "Noto Serif CJK SC",
+        "仿宋_GB2312": "FandolFang",
         "方正小标宋简体": "Noto Serif CJK SC:Bold",
         "黑体": "Noto Sans CJK SC",
         "楷体_GB2312": "LXGW WenKai|AR PL UKai CN",
@@ -351,7 +352,7 @@ def test_fontconfig_maps_official_names():
         "SimSun": "Noto Serif CJK SC",
         "SimHei": "Noto Sans CJK SC",
         "KaiTi": "LXGW WenKai|AR PL UKai CN",
-        "FangSong": "Noto Serif CJK SC",
+        "FangSong": "FandolFang",
         "微软雅黑": "Noto Sans CJK SC",
         "华文中宋": "Noto Serif CJK SC",
     }
@@ -384,7 +385,7 @@ def test_all_slots_chinese_doc_embeds_only_cjk_faces(pool):
     for page in PdfReader(io.BytesIO(pdf)).pages:
         for ref in page["/Resources"]["/Font"].values():
             names.add(str(ref.get_object()["/BaseFont"]).split("+", 1)[-1])
-    assert names and all(re.match(r"Noto(Serif|Sans)CJK|LXGWWenKai|UKai", n) for n in names), names
+    assert names and all(re.match(r"Noto(Serif|Sans)CJK|LXGWWenKai|UKai|FandolFang", n) for n in names), names
     if shutil.which("pdffonts"):
         out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True).stdout.decode()
         assert not BAD_FONT.search(out), out

@@ -61,12 +61,12 @@ def test_draft_pdf_has_the_text_and_chinese_fonts(pdf_client):
     assert "东丽区卫生局督办提示" in text
     assert "现要求你单位（科室）接到本通知后5日进行回复" in text
     assert "—1—" in text
-    # Every Chinese character is set in a CJK face (Noto Serif CJK for 仿宋/小标宋,
-    # as fonts.conf maps them), never in a Latin fallback; symbols like ☑ may
+    # Every Chinese character is set in a CJK face (FandolFang for 仿宋, Noto Serif
+    # CJK Bold for 小标宋, as fonts.conf maps them), never in a Latin fallback; symbols like ☑ may
     # come from DejaVu. Noto CJK names every language face "…CJKjp…" inside its
     # .ttc; that the SC glyphs are used is checked glyph by glyph in test_convert.py.
     fonts = chinese_fonts(response.data)
-    assert fonts and all(name.startswith("NotoSerifCJK") for name in fonts), fonts
+    assert fonts == {"FandolFang-Regular", "NotoSerifCJKjp-Bold-VKana"}, fonts
 
 
 def test_issued_paper_pdf_carries_its_number_and_is_kept(pdf_client, pdf_app):

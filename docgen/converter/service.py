@@ -49,7 +49,30 @@ def pool_args(settings: dict[str, Any]) -> dict[str, Any]:
         "max_bytes": int(settings.get("CONVERTER_MAX_BYTES") or 0),
         "max_pages": int(settings.get("CONVERTER_MAX_PAGES") or 0),
         "large_bytes": int(settings.get("CONVERTER_LARGE_BYTES") or 0) or 1 << 62,
+        "fonts_conf": fonts_conf(str(settings.get("FONTS_DIR") or ""), data_dir / "converter"),
     }
+
+
+def fonts_conf(fonts_dir: str, work_dir: Path) -> Path | None:
+    """With ``DOCGEN_FONTS_DIR``: a fontconfig file that adds that folder and then
+    includes docgen's own (docgen/fonts/fonts.conf). The aliases there put the
+    asked name first, so licensed faces dropped into the folder (仿宋_GB2312,
+    方正小标宋简体 ...) win over the free stand-ins. None: docgen's own file."""
+    if not fonts_dir:
+        return None
+    from xml.sax.saxutils import escape
+
+    from docgen.converter.pool import FONTS_CONF
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = work_dir / "fonts-with-licensed.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{escape(str(Path(fonts_dir).resolve()))}</dir>\n"
+        f"  <include>{escape(str(FONTS_CONF))}</include>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def authkey_of(settings: dict[str, Any]) -> bytes:

@@ -357,7 +357,7 @@ class Office:
         check_format(fmt)
         document = self.visible_document(document_id, viewer)
         kind = get_kind(document.kind)
-        label = document.number or f"{document.recipient or ''}{document.issued_on.isoformat()}"
+        label = document.number or "-".join(p for p in (document.recipient, document.issued_on.isoformat()) if p)
         ascii_parts = (document.year, document.seq) if document.seq else (document.issued_on.isoformat(), document.id[:8])
         if fmt == "docx":
             return RenderedFile(
