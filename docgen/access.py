@@ -70,6 +70,7 @@ RULES: dict[str, frozenset[str]] = {
     "access_api.audit": OVERSIGHT,
     "access_api.whoami": ALL,
     "calendar_api.month_duties": ALL,
+    "preflight_api.check_paper": ALL,
     # reports: clerk/admin make and issue, leaders download (issue=true refused to them)
     "reports_api.monthly": READERS,
     "reports_api.quarterly": READERS,

@@ -479,3 +479,6 @@ main.add_command(report_command)
 
 if __name__ == "__main__":
     main(prog_name="docgen")
+from docgen.cli_preflight import preflight_command  # noqa: E402  (a command of its own module)
+
+main.add_command(preflight_command)

@@ -239,6 +239,17 @@ class CalendarList(RootModel[list[CalendarEntryOut]]):
     pass
 
 
+class PreflightProblemOut(BaseModel):
+    rule: str = Field(description="规则，如“上边距”“落款”“页码”")
+    page: int | None = Field(description="第几页（从 1 起）；涉及全文时为 null")
+    message: str = Field(description="中文说明")
+
+
+class PreflightOut(BaseModel):
+    ok: bool = Field(description="是否完全符合 GB/T 9704")
+    problems: list[PreflightProblemOut]
+
+
 class ReportNotesIn(BaseModel):
     """The clerk's text per section of a report (each optional)."""
 
