@@ -5,7 +5,7 @@
 docgen: ``POST /api/v1/batches`` (``issue: true``) to a real ``docgen serve``
 (gunicorn workers, the LibreOffice pool and the queue worker, warm), timed
 from the request to the packet being ready (``GET /batches/{id}`` says
-``done``, polled every 10 ms, and ``packet.pdf`` is fetched); the best and the
+``done``, polled every ``--poll`` seconds, 10 ms by default, and ``packet.pdf`` is fetched); the best and the
 median of ``--runs``.
 
 Hand-made, in the same run: plain docxtpl per file, ONE ``soffice
@@ -114,14 +114,14 @@ class PeakMemory:
         return "\n".join(lines)
 
 
-def batch_over_http(session: requests.Session, url: str, items: list[dict]) -> tuple[float, bytes]:
+def batch_over_http(session: requests.Session, url: str, items: list[dict], poll: float = 0.01) -> tuple[float, bytes]:
     """Seconds from the POST to the packet's bytes, and the packet."""
     start = time.perf_counter()
     answer = session.post(f"{url}/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}, timeout=120)
     answer.raise_for_status()
     batch = answer.json()
     while batch["status"] in ("queued", "running"):
-        time.sleep(0.01)
+        time.sleep(poll)
         batch = session.get(f"{url}{batch['links']['self']}", timeout=60).json()
     if batch["status"] != "done":
         raise SystemExit(f"the batch failed: {batch['error']}")
@@ -136,6 +136,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--big", type=int, default=1000, help="papers in the large batch (0: leave it out)")
     parser.add_argument("--workers", type=int, default=2, help="web workers of docgen serve")
+    parser.add_argument("--poll", type=float, default=0.01, help="seconds between the client's GET /batches/{id}")
     args = parser.parse_args()
     items = prompts(args.papers)
 
@@ -149,13 +150,13 @@ def main() -> int:
             batch_over_http(session, server.url, items[:8])  # templates prepared, LibreOffice warm
             times = []
             for _ in range(args.runs):
-                seconds, packet = batch_over_http(session, server.url, items)
+                seconds, packet = batch_over_http(session, server.url, items, args.poll)
                 times.append(seconds)
             print(f"docgen over HTTP, {args.papers} papers issued → packet: best {min(times):.2f} s, "
                   f"median {statistics.median(times):.2f} s ({len(packet) / 1e6:.1f} MB; runs: {', '.join(f'{t:.2f}' for t in times)})")
             if args.big:
                 with PeakMemory(server.process.pid) as memory:
-                    seconds, packet = batch_over_http(session, server.url, prompts(args.big))
+                    seconds, packet = batch_over_http(session, server.url, prompts(args.big), args.poll)
                 processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
                 print(f"docgen over HTTP, {args.big} papers issued → packet: {seconds:.2f} s ({len(packet) / 1e6:.1f} MB); "
                       f"the service's {processes} processes together at most {memory.rss / 2**20:.0f} MiB resident (RSS), "
