@@ -52,7 +52,8 @@ def test_replies_and_an_escalation_are_counted_as_of_the_month_end(app, client) 
     units = {r[0]: r[1:] for r in next(t for t in tables if t[0][0] == "收文单位")[1:]}
     assert units["医政科"][:4] == ["1", "1", "0", "0"]
     assert units["疾控科"][:4] == ["1", "0", "1", "0"]
-    assert units["区人民医院"][2:] == ["0", "1", "1"]  # the prompt escalated with no reply
+    # the prompt escalated with no reply, and the notice (3 days) overdue by the month's end
+    assert units["区人民医院"] == ["2", "0", "0", "2", "1"]
 
 
 def test_the_forestry_profile_makes_seed_002s_monthly_bulletin(tmp_path: Path) -> None:
