@@ -107,3 +107,18 @@ def test_the_pdf_comes_from_libreoffice_and_the_cli_has_a_progress_bar(app, clie
     assert "6/6" in result.output and out.stat().st_size > 10000
     future = CliRunner().invoke(docgen_cli, ["report", "monthly", f"{year + 1}-01"], env={"DOCGEN_DATA_DIR": str(data_dir)})
     assert future.exit_code == 2 and "还没有到" in future.output
+
+
+def test_the_form_previews_the_first_page_and_says_what_is_wrong_in_chinese(app, client) -> None:
+    issue_prompts(client, ["区人民医院"])
+    year, month = this_month(app)
+    page = client.get("/reports").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    shown = client.post("/reports/monthly", data={"csrf_token": token, "month": f"{year}-{month:02d}", "notes.overview": "平稳",
+                                                  "action": "preview"})
+    assert shown.status_code == 200
+    assert 'src="data:image/png;base64,' in shown.get_data(as_text=True)
+    future = client.post("/reports/monthly", data={"csrf_token": token, "month": f"{year + 1}-01", "action": "preview"})
+    assert future.status_code == 422 and "还没有到" in future.get_data(as_text=True)
+    download = client.post("/reports/monthly", data={"csrf_token": token, "month": f"{year}-{month:02d}", "action": "docx"})
+    assert download.status_code == 200 and "平稳" not in text(download.data)

@@ -85,7 +85,7 @@ def test_the_monthly_report_has_the_five_sections_figures_and_notes() -> None:
     unit_rows = {row[0]: row[1:] for row in found[2][1:]}
     assert unit_rows["区人民医院"] == ["3", "0", "0", "2", "1"]
     assert [r[0] for r in found[3][1:]] == ["东卫督办〔2026〕3号", "东卫督办〔2026〕4号"]
-    assert found[4][1] == ["2026-12-10", "医政科", "推进家庭医生签约", "签约率达到40%"]
+    assert found[4][1] == ["2026年12月10日", "医政科", "推进家庭医生签约", "签约率达到40%"]
     # the chart is in the document
     assert any(rel.reltype.endswith("/image") for rel in docx.Document(io.BytesIO(content)).part.rels.values())
 
@@ -145,3 +145,16 @@ def test_the_forestry_bulletin_speaks_of_the_three_rounds() -> None:
     assert "按照月通报制度" in body and "下发督查通知单等督办文件1份" in body
     assert "第一次督查：下发《整改通知书》，通报批评1份：营林科。" in body
     assert "进度不理想1项" in body and "快办、快结、快反馈" in body
+
+
+def test_the_report_passes_the_gb_t_9704_preflight_rules_it_keeps(tmp_path) -> None:
+    import pytest
+
+    preflight = pytest.importorskip("docgen.services.preflight")
+    from docgen.config import load_settings
+    from docgen.services.office import Office
+
+    office = Office(load_settings({"DATA_DIR": str(tmp_path)}))
+    problems = preflight.preflight(compose_monthly(month(), with_papers=True), office.to_pdf)
+    kept = {"A4", "发文字号", "日期", "页码", "标题", "落款", "正文字号", "标题字号", "行字数", "行数", "文档属性"}
+    assert [p for p in problems if p.rule in kept] == []

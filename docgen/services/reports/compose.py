@@ -46,8 +46,8 @@ def md(day: dt.date | None) -> str:
 
 
 def ymd(day: dt.date | None) -> str:
-    """``2026-11-30`` in tables (short, never wraps)."""
-    return day.isoformat() if day else "—"
+    """``2026年11月30日`` in tables (a whole column: it never wraps)."""
+    return f"{day.year}年{day.month}月{day.day}日" if day else "—"
 
 
 def _heading_number(index: int) -> str:
@@ -315,7 +315,7 @@ def _papers_appendix(writer: OfficialDocx, papers: Sequence[PaperLine], title: s
     writer.title(title)
     writer.blank()
     columns = [
-        Column("序号", True, align="center"),
+        Column("序号", True),
         Column("文号", True),
         Column("收文单位"),
         Column("签发日期", True, align="center"),
