@@ -448,6 +448,10 @@ def _setup_styles(doc: DocumentObject) -> None:
     label = _paragraph_style(doc, "GWFieldLabel", "栏目名称", next_="公文正文")
     label.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
     label.paragraph_format.keep_with_next = True
+    # 栏目名称（表内）: the same label inside a table cell, WITHOUT keep-with-next; there it
+    # would tie the whole table to what follows it, and the table would leave the title alone
+    cell_label = _paragraph_style(doc, "GWCellLabel", "栏目名称（表内）", base="GWFieldLabel", next_="公文正文")
+    cell_label.paragraph_format.keep_with_next = False
 
     # 表格标题行 / 表格文字: 4号 in ledger tables
     head = _paragraph_style(doc, "GWTableHead", "表格标题行")
@@ -655,7 +659,7 @@ def build_supervision_report() -> DocumentObject:
     _para(doc, "发文字号", "{{ number }}")
     _para(doc, "表头信息", "科室：", "{{ department }}", "\t", "日期：", "{{ date }}")
     table = _table(doc, [TEXT_WIDTH_MM], rows=3)
-    label_style = doc.styles["栏目名称"]
+    label_style = doc.styles["栏目名称（表内）"]
     body_style = doc.styles["公文正文"]
     # the seed writes "督查结果" without a colon; kept word for word
     blocks = (("督查内容：", "content"), ("督查结果", "result"), ("改进措施和下周期重点内容：", "improvements"))

@@ -292,7 +292,7 @@ class Strokes:
 
     def is_xiaobiaosong(self) -> bool:
         """小标宋: a heavy Song, thick verticals against thin horizontals."""
-        return self.contrast >= 2.5 and self.vertical >= 0.09
+        return self.contrast >= 1.8 and self.vertical >= 0.09
 
 
 def measure_strokes(pdf: bytes, page_index: int, chars: Iterable[dict]) -> Strokes | None:
