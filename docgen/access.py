@@ -71,6 +71,15 @@ RULES: dict[str, frozenset[str]] = {
     "access_api.whoami": ALL,
     "calendar_api.month_duties": ALL,
     "preflight_api.check_paper": ALL,
+    # matters: the two offices register, close and cancel; a department reads and reports on its own
+    "matters_api.create_matter": OFFICE,
+    "matters_api.import_matters": OFFICE,
+    "matters_api.list_matters": ALL,
+    "matters_api.show_matter": ALL,
+    "matters_api.report_progress": frozenset({"admin", "clerk", "department"}),
+    "matters_api.import_progress": frozenset({"admin", "clerk", "department"}),
+    "matters_api.close_matter": OFFICE,
+    "matters_api.cancel_matter": OFFICE,
     # reports: clerk/admin make and issue, leaders download (issue=true refused to them)
     "reports_api.monthly": READERS,
     "reports_api.quarterly": READERS,
@@ -103,7 +112,9 @@ SESSION_HOURS = 8
 # Changes the services record themselves (with the number they took, in the
 # same transaction); every other successful change is recorded by ``_audit``.
 AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void",
-                                 "reports_api.monthly", "reports_api.quarterly", "reports_api.bulletin", "reports_web.reports_submit"})
+                                 "reports_api.monthly", "reports_api.quarterly", "reports_api.bulletin", "reports_web.reports_submit",
+                                 "matters_api.create_matter", "matters_api.import_matters", "matters_api.report_progress",
+                                 "matters_api.import_progress", "matters_api.close_matter", "matters_api.cancel_matter"})
 _ACTION_WORDS = (
     ("reply", "reply"), ("progress", "progress"), ("template", "template_upload"), ("matter", "matter"),
     ("batch", "batch"), ("report", "report"), ("escalat", "escalation"), ("void", "void"), ("issue", "issue"),

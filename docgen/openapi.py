@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from docgen.kinds import KINDS
 
+# the matters' request models live beside the service that checks them; described here like the others
+from docgen.services.matters import CancelIn, CloseIn, FromMattersIn, MatterIn, MilestoneIn, ProgressIn  # noqa: F401
+
 
 def _kind_ids(schema: dict[str, Any]) -> None:
     """The kinds known when the description is built (kinds may be added as data)."""
@@ -296,6 +299,133 @@ class BulletinIn(BaseModel):
     month: int = Field(ge=1, le=12, description="月份")
     notes: ReportNotesIn | None = Field(None, description="各章节的补充说明")
     issue: bool = Field(False, description="true：编号（机构配置给了字头时）并存档，答 201")
+
+
+# -- matters (督查事项) ---------------------------------------------------------------------------
+
+
+class MatterQueryIn(BaseModel):
+    """The matters list's filters (query string)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department: str | None = Field(None, max_length=200, description="责任科室或单位（完全一致）")
+    status: Literal["open", "done", "cancelled"] | None = Field(None, description="open 在办、done 已报结、cancelled 已撤销")
+    light: Literal["green", "yellow", "red"] | None = Field(None, description="green 绿灯、yellow 黄灯、red 红灯（在办事项）")
+    year: int | None = Field(None, ge=2000, le=2100, description="立项年度")
+    q: str | None = Field(None, max_length=500, description="关键词：编号、事项、来源、科室、分管领导")
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(50, ge=1, le=500)
+
+
+class MilestoneOut(BaseModel):
+    due_on: dt.date | None = Field(description="节点时间；未定时间的节点为 null")
+    measure: str = Field(description="具体措施")
+    done_on: dt.date | None = Field(description="完成日期；未完成为 null")
+
+
+class MatterLinks(BaseModel):
+    self: str
+    progress: str = Field(description="报送进展（POST）")
+    close: str = Field(description="报结（POST）")
+    cancel: str = Field(description="撤销（POST）")
+
+
+class MatterOut(BaseModel):
+    """A matter under supervision, with its light as of ``as_of``."""
+
+    id: str
+    code: str = Field(description="事项编号：机构配置的字头〔年度〕序号号")
+    title: str = Field(description="督查事项")
+    source: str = Field(description="来源")
+    department: str = Field(description="责任科室或单位")
+    leader: str | None = Field(description="分管局领导")
+    opened_on: dt.date = Field(description="立项日期")
+    deadline: dt.date = Field(description="办结时限")
+    milestones: list[MilestoneOut]
+    status: Literal["open", "done", "cancelled"] = Field(description="open 在办、done 已报结、cancelled 已撤销")
+    light: Literal["green", "yellow", "red"] | None = Field(description="在办事项的灯：green 正常、yellow 临近时限、red 逾期；报结或撤销的为 null")
+    light_reason: str | None = Field(description="黄灯、红灯的原因")
+    closed_on: dt.date | None = None
+    result: str | None = Field(None, description="办理结果（报结）")
+    cancelled_on: dt.date | None = None
+    cancel_reason: str | None = None
+    created_by: str | None = None
+    as_of: dt.date = Field(description="灯按哪一天计算")
+    links: MatterLinks
+
+
+class MatterList(RootModel[list[MatterOut]]):
+    pass
+
+
+class ProgressOut(BaseModel):
+    id: int
+    matter_id: str
+    reported_on: dt.date
+    period: Literal["weekly", "monthly", "special"]
+    progress: str
+    problems: str | None
+    needs_coordination: str | None
+    milestones_done: list[int]
+    reported_by: str | None
+
+
+class ProgressList(RootModel[list[ProgressOut]]):
+    pass
+
+
+class MatterReplyOut(BaseModel):
+    received_on: dt.date
+    summary: str
+    on_time: bool | None
+
+
+class MatterPaperOut(BaseModel):
+    """A paper that names the matter, with its state."""
+
+    id: str
+    kind: str
+    title: str
+    number: str | None
+    issued_on: dt.date
+    due_on: dt.date | None
+    recipient: str | None
+    state: str = Field(description="issued、replied、overdue、escalated、voided")
+    reply: MatterReplyOut | None
+    links: Links
+
+
+class TimelineEntryOut(BaseModel):
+    on: dt.date
+    type: Literal["opened", "progress", "milestone", "paper", "reply", "closed", "cancelled"]
+    text: str
+    progress_id: int | None = None
+    document_id: str | None = None
+
+
+class MatterDetailOut(MatterOut):
+    """One matter with its timeline."""
+
+    progress: list[ProgressOut]
+    papers: list[MatterPaperOut]
+    timeline: list[TimelineEntryOut] = Field(description="办理经过：立项、进展、下发的文件、回复、报结或撤销，按日期")
+
+
+class MatterImportIn(BaseModel):
+    """A 重点工作台帐 payload (as ``POST /api/v1/documents/key-work-ledger`` takes it): one matter per row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ledger: dict[str, Any] = Field(description="重点工作台帐的载荷：year、department、rows[{work, measures}]，见 GET /api/v1/kinds/key-work-ledger")
+
+
+class ProgressImportIn(BaseModel):
+    """Several progress reports at once, each naming its matter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[dict[str, Any]] = Field(max_length=5000, description="每条：matter（事项编号或 id）及 reported_on、period、progress、problems、needs_coordination、milestones_done")
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -35,6 +35,18 @@ class KindSettings:
         return bool(self.prefix)
 
 
+@dataclass(frozen=True)
+class MatterSettings:
+    """How the organisation registers matters (督查事项): ``[matters]`` in the profile.
+
+    ``prefix`` starts each matter's register code (``督项〔2026〕1号``);
+    a deadline or milestone within ``warning_days`` days shows a yellow light.
+    """
+
+    prefix: str = "督查事项"
+    warning_days: int = 7
+
+
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 EVERY = {"week": "每周", "month": "每月", "quarter": "每季度", "year": "每年"}
 
@@ -76,6 +88,8 @@ class Profile:
     duties: tuple[Duty, ...] = ()
     # a signing date further than this from today needs a date_reason
     date_window_days: int = 30
+    # matters: their register code's prefix and the yellow light's warning days
+    matters: MatterSettings = field(default_factory=MatterSettings)
 
     def for_kind(self, kind: str) -> KindSettings:
         return self.kinds.get(kind, KindSettings())
@@ -155,7 +169,25 @@ def load_profile(path: str | Path | None = None) -> Profile:
         chains=chains,
         duties=parse_duties(path, raw.get("duties")),
         date_window_days=_date_window(path, raw.get("date_window_days", 30)),
+        matters=_matter_settings(path, raw.get("matters")),
     )
+
+
+def _matter_settings(path: Path, raw: object) -> MatterSettings:
+    if raw is None:
+        return MatterSettings()
+    if not isinstance(raw, dict):
+        raise ProfileError(f"机构配置文件 {path}：matters 应写成 [matters] 表格")
+    unknown = sorted(set(raw) - {"prefix", "warning_days"})
+    if unknown:
+        raise ProfileError(f"机构配置文件 {path}：[matters] 有不认识的项：{'、'.join(unknown)}；可用 prefix、warning_days")
+    prefix = raw.get("prefix", MatterSettings.prefix)
+    if not isinstance(prefix, str) or not prefix.strip() or len(prefix) > 50:
+        raise ProfileError(f"机构配置文件 {path}：matters.prefix 应为 1 到 50 个字的文字（事项编号的字头）")
+    days = raw.get("warning_days", MatterSettings.warning_days)
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
+        raise ProfileError(f"机构配置文件 {path}：matters.warning_days 应为 0 到 365 的整数（天），现为 {days!r}")
+    return MatterSettings(prefix=prefix.strip(), warning_days=days)
 
 
 def _date_window(path: Path, value: object) -> int:

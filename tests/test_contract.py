@@ -53,12 +53,17 @@ def test_live_answers_of_every_operation_match_the_description():
         if client.get(f"/api/v1/batches/{batch['id']}").get_json()["status"] in ("done", "failed"):
             break
         time.sleep(0.2)
-    values = {"kind": "supervision-prompt", "document_id": paper["id"], "batch_id": batch["id"], "version": 1}
+    matter_body = {"title": "院感防控专项整治", "source": "局长办公会", "department": "医政科", "deadline": "2100-12-31",
+                   "milestones": [{"due_on": "2100-06-30", "measure": "中期评估"}, {"measure": "每季度检查一次"}]}
+    matter = client.post("/api/v1/matters", json=matter_body).get_json()
+    values = {"kind": "supervision-prompt", "document_id": paper["id"], "batch_id": batch["id"], "version": 1, "matter_id": matter["id"]}
     bodies = {
         "POST /api/v1/documents/{kind}": example("supervision-prompt"),
         "POST /api/v1/drafts/{kind}": example("supervision-prompt"),
         "POST /api/v1/batches": {"kind": "supervision-prompt", "items": [example("supervision-prompt")]},
         "POST /api/v1/documents/{document_id}/void": {"reason": "核对契约"},
+        "POST /api/v1/matters": matter_body,
+        "POST /api/v1/matters/{matter_id}/progress": {"period": "weekly", "progress": "按计划推进", "milestones_done": [0]},
     }
     statuses = {}
     for result in schema.get_all_operations():
@@ -72,7 +77,8 @@ def test_live_answers_of_every_operation_match_the_description():
         statuses[operation.label] = response.status_code
     for label in ("GET /api/v1/documents/{document_id}", "GET /api/v1/documents", "GET /api/v1/batches/{batch_id}",
                   "GET /api/v1/batches/{batch_id}/documents", "POST /api/v1/documents/{kind}", "POST /api/v1/batches",
-                  "GET /api/v1/kinds/{kind}", "GET /healthz"):
+                  "GET /api/v1/kinds/{kind}", "GET /healthz", "GET /api/v1/matters", "GET /api/v1/matters/{matter_id}",
+                  "POST /api/v1/matters"):
         assert 200 <= statuses[label] < 300, (label, statuses[label])
 
 

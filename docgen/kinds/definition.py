@@ -73,6 +73,11 @@ COMMON_FIELDS: tuple[CommonField, ...] = (
         Text, {"max_length": 1000},
     ),
     CommonField(
+        "matter_id", "督查事项",
+        "这份文件所涉及的督查事项（id 或编号）：收文单位和督查的工作不填时取自该事项，文件列入事项的办理经过",
+        Text, {"max_length": 200},
+    ),
+    CommonField(
         "count_calendar_days", "按自然日计算期限",
         "勾选后回复期限按自然日计算（如该年的节假日安排尚未收录，无法按工作日计算时）",
         bool, reply_only=True,

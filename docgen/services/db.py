@@ -88,6 +88,8 @@ class Document(Base):
     voided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # the template version it was made with (see TemplateVersion); empty for papers issued before versions were kept
     template_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the matter (督查事项) the paper is about, from its payload's matter_id
+    matter_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     __table_args__ = (
         Index("ix_documents_kind_year_seq", "kind", "year", "seq"),
         # an item of a batch is issued once, whoever runs the batch
@@ -211,6 +213,52 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(300), nullable=True)
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Matter(Base):
+    """One piece of work under supervision (督查事项): registered, followed, closed (报结) or cancelled."""
+
+    __tablename__ = "matters"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(200), index=True)
+    leader: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    opened_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    # [{"due_on": "2026-03-31" | null, "measure": "…", "done_on": "…" | null}], in the ledger's order
+    milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    result: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancelled_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # where a matter imported from a 重点工作台帐 came from: {"year", "department", "row"}
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProgressReport(Base):
+    """A department's progress report on one matter (周报, 月报 or 专报)."""
+
+    __tablename__ = "progress_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matters.id"), index=True)
+    reported_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    progress: Mapped[str] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text, nullable=True)
+    needs_coordination: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # indexes into the matter's milestones that this report marks done
+    milestones_done: Mapped[list[int]] = mapped_column(JSON, default=list)
+    reported_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 _engines: dict[str, Engine] = {}

@@ -133,8 +133,18 @@ class Office:
         return today_in(self.profile.timezone)
 
     # -- drafts -----------------------------------------------------------
+    @property
+    def matters(self):
+        """The matters under supervision (``docgen.services.matters``)."""
+        from docgen.services.matters import Matters
+
+        return Matters(self)
+
     def validate(self, kind_id: str, data: Any, prefix: str = "") -> tuple[Kind, Payload]:
         kind = get_kind(kind_id)
+        if isinstance(data, dict) and data.get("matter_id") is not None:
+            # a paper about a matter: its recipient and the work concerned come from the matter unless given
+            data = self.matters.fill_paper(kind, data, prefix)
         return kind, validate_payload(kind, data, prefix)
 
     def draft(self, kind_id: str, data: Any, fmt: str = "docx") -> RenderedFile:
@@ -262,6 +272,8 @@ class Office:
             batch_id=batch_id,
             batch_position=batch_position,
             issued_by=actor.name if actor else None,
+            # the matter it is about; an escalation step stays with the matter of the paper it follows
+            matter_id=getattr(payload, "matter_id", None) or (follows.matter_id if follows else None),
         )
         session.add(document)
         if actor is not None:

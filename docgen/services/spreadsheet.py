@@ -148,6 +148,30 @@ def read_items(kind: Kind, filename: str, content: bytes, defaults: dict[str, An
     return [d.item for d in drafts]
 
 
+def read_table(filename: str, content: bytes) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of an uploaded .xlsx or .csv under its header, within the same limits as ``read_items``.
+
+    Each row is ``("第3行", {header as written: value})`` with empty cells left
+    out and blank rows skipped; cell values are as the file holds them
+    (``to_date``/``to_int`` convert). For tables that are no kind's payload.
+    """
+    fmt = _file_format(filename, content)
+    if fmt == "json":
+        raise UnsupportedMediaType("这里只接受表格文件（.xlsx 或 .csv）", [ErrorDetail("(文件)", "只接受 .xlsx 或 .csv")])
+    _, records = _table_records(_xlsx_rows(content) if fmt == "xlsx" else _csv_rows(content))
+    return [(r.where, r.cells) for r in records]
+
+
+def to_date(value: Any) -> Any:
+    """A cell as an ISO date string where it is one (Excel dates, 2026/11/5, 2026年11月5日); otherwise as it was."""
+    return _to_date(value)
+
+
+def to_text(value: Any) -> Any:
+    """A cell as text (numbers without a trailing .0, dates as ISO)."""
+    return _convert(str, value)
+
+
 def _file_format(filename: str, content: bytes) -> str:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext in ("xlsx", "csv", "json"):
