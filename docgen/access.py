@@ -35,6 +35,7 @@ from docgen.services.office import Office
 
 web_bp = Blueprint("access", __name__)
 api_bp = Blueprint("access_api", __name__, url_prefix="/api/v1")
+api_bp.before_request(openapi.refuse_unknown_query_parameters)
 
 ALL = frozenset(ROLES)
 ADMIN = frozenset({"admin"})

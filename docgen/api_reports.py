@@ -14,7 +14,7 @@ from docgen.errors import ErrorDetail, Forbidden
 from docgen.services.reports.service import MadeReport, Reports
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1")
-bp.before_request(api.refuse_unknown_query_parameters)
+bp.before_request(openapi.refuse_unknown_query_parameters)
 
 ISSUERS = frozenset({"admin", "clerk"})
 _FILES = (openapi.DOCX_TYPE, openapi.PDF_TYPE)

@@ -10,7 +10,7 @@ from docgen import api, openapi
 from docgen.services.calendar import month_calendar, parse_month
 
 bp = Blueprint("calendar_api", __name__, url_prefix="/api/v1")
-bp.before_request(api.refuse_unknown_query_parameters)
+bp.before_request(openapi.refuse_unknown_query_parameters)
 
 
 @bp.get("/calendar")

@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from flask import Flask
+from flask import Flask, current_app, request
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.kinds import KINDS
 
 # the matters' request models live beside the service that checks them; described here like the others
@@ -596,3 +597,20 @@ def _param_schema(name: str) -> dict[str, Any]:
     if name == "version":
         return {"type": "integer", "minimum": 1, "maximum": 2147483647}
     return {"type": "string"}
+
+
+def refuse_unknown_query_parameters() -> None:
+    """A parameter an endpoint does not take is an error, not silently ignored (a typo of ``format``).
+
+    Registered as ``before_request`` on every API blueprint."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    known = query_names(view)
+    if known is None:
+        return
+    unknown = [name for name in request.args if name not in known]
+    if unknown:
+        allowed = "、".join(sorted(known)) or "无"
+        raise InvalidPayload(
+            "有不认识的查询参数",
+            [ErrorDetail(f"(query).{name}", f"没有这个查询参数；可用的有：{allowed}") for name in unknown],
+        )

@@ -9,7 +9,7 @@ from docgen.errors import DocgenError, ErrorDetail, InvalidPayload, UnsupportedM
 from docgen.services.preflight import as_json, is_docx, is_pdf, preflight
 
 bp = Blueprint("preflight_api", __name__, url_prefix="/api/v1")
-bp.before_request(api.refuse_unknown_query_parameters)
+bp.before_request(openapi.refuse_unknown_query_parameters)
 
 
 @bp.post("/preflight")

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,8 @@ def issue_singles_until(url: str, headers: dict[str, str], stop: threading.Event
     session, numbers, i = requests.Session(), [], 0
     session.headers.update(headers)
     while not stop.is_set():
-        payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on="2026-11-20")
+        # dated today, like the batch's papers: the series runs in date order
+        payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on=date.today().isoformat())
         answer = session.post(f"{url}/api/v1/documents/supervision-prompt", json=payload, timeout=60)
         assert answer.status_code == 201, answer.text
         numbers.append(answer.json()["number"])
