@@ -19,7 +19,7 @@ from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.services.matters import MatterQuery, MatterView, Progress
 
 bp = Blueprint("matters_api", __name__, url_prefix="/api/v1")
-bp.before_request(api.refuse_unknown_query_parameters)
+bp.before_request(openapi.refuse_unknown_query_parameters)
 
 
 def matters():
