@@ -937,4 +937,4 @@ def matter_titles(session: Session, matter_ids: Iterable[str | None]) -> dict[st
     ids = sorted({i for i in matter_ids if i})
     if not ids:
         return {}
-    return dict(session.execute(select(Matter.id, Matter.title).where(Matter.id.in_(ids))).tuples())
+    return {matter_id: title for matter_id, title in session.execute(select(Matter.id, Matter.title).where(Matter.id.in_(ids)))}

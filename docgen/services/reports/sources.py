@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from docgen.services.db import Document
-from docgen.services.reports.model import MatterLine
+from docgen.services.reports.model import MatterLine, ProgressLine
 
 if TYPE_CHECKING:
     from docgen.services.office import Office
@@ -41,25 +41,42 @@ class GatheredMatter:
 
 
 def paper_states(office: Office, session: Session, documents: Sequence[Document], as_of: dt.date) -> dict[str, PaperFacts]:
-    """Each paper's state as of AS_OF, from the replies service."""
+    """Each paper's state as of AS_OF, from the replies service, and the title of the matter it is about."""
+    from docgen.services.matters import matter_titles
+
+    titles = matter_titles(session, (d.matter_id for d in documents))
     try:
         from docgen.services.states import states_for
     except ImportError:  # the replies service has not landed in this tree
-        return {d.id: PaperFacts("voided" if d.status == "voided" else "issued") for d in documents}
+        return {d.id: PaperFacts("voided" if d.status == "voided" else "issued", matter=titles.get(d.matter_id or "")) for d in documents}
     facts = states_for(session, documents, as_of)
     out = {}
     for d in documents:
         f = facts[d.id]
         reply = f.reply if f.reply is not None and f.reply.received_on <= as_of else None
         out[d.id] = PaperFacts(f.state.state, reply.received_on if reply else None,
-                               (reply.received_on <= d.due_on if d.due_on else True) if reply else None)
+                               (reply.received_on <= d.due_on if d.due_on else True) if reply else None,
+                               titles.get(d.matter_id or ""))
     return out
 
 
 def matters(office: Office, start: dt.date, end: dt.date, as_of: dt.date) -> list[GatheredMatter]:
     """The matters open at some time in [START, END], each as of AS_OF, with that period's progress reports."""
-    try:
-        from docgen.services import matters as service  # noqa: F401
-    except ImportError:  # the matters service has not landed in this tree
-        return []
-    return []
+    from docgen.services.matters import period_matters
+
+    out = []
+    for m in period_matters(office, start, end, as_of):
+        v = m.view
+        line = MatterLine(
+            code=v.code,
+            title=v.title,
+            department=v.department,
+            status=m.status,
+            light=v.light or "green",
+            deadline=v.deadline,
+            leader=v.leader,
+            closed_on=v.closed_on if m.status == "done" else None,
+            progress=tuple(ProgressLine(p.reported_on, p.progress, p.problems or "", p.needs_coordination or "") for p in m.period_progress),
+        )
+        out.append(GatheredMatter(line, tuple((x.due_on, x.measure) for x in m.undone_milestones if x.due_on)))
+    return out
