@@ -290,3 +290,38 @@ def test_an_overdue_paper_about_a_matter_turns_it_red(app, client):
     assert shown["papers"][0]["state"] == "overdue"
     if shown["papers"][0]["state"] != "overdue":  # pragma: no cover
         pytest.fail("paper state")
+
+
+# -- papers drafted from the matters -------------------------------------------------------------------------
+def test_the_supervision_ledger_and_report_are_drafted_from_the_matters(app, client):
+    from tests.docx_text import text
+
+    today = app.extensions["docgen"].today()
+    soon = register(client, title="院感防控专项整治", department="医政科", opened_on=days(app, -10), deadline="2100-12-31",
+                    milestones=[{"due_on": today.isoformat(), "measure": "完成全区医院自查"}])
+    register(client, title="冬季传染病防控", department="疾控科", deadline="2100-12-31")
+    client.post(soon["links"]["progress"], json={"period": "weekly", "progress": "已完成8家医院自查", "problems": "2家医院消毒记录不全",
+                                                 "needs_coordination": "需监督所联合检查"})
+    draft = client.post("/api/v1/drafts/supervision-ledger", json={"from_matters": {}})
+    assert draft.status_code == 200, draft.json
+    body = text(draft.data)
+    assert "院感防控专项整治：完成全区医院自查" in body and "医政科" in body and "冬季传染病防控" not in body
+    issued = client.post("/api/v1/documents/supervision-report", json={"from_matters": {"department": "医政科"}, "reporter": "张明"})
+    assert issued.status_code == 201, issued.json
+    payload = issued.json["payload"]
+    assert payload["department"] == "医政科" and "院感防控专项整治" in payload["content"]
+    assert "已完成8家医院自查" in payload["result"] and "2家医院消毒记录不全" in payload["result"]
+    assert "需监督所联合检查" in payload["improvements"] and "from_matters" not in payload
+    # given fields win; what cannot be drafted from matters says so
+    own = client.post("/api/v1/drafts/supervision-report", json={"from_matters": {"department": "医政科"}, "reporter": "张明",
+                                                                 "improvements": "下周期重点检查消毒供应中心。"})
+    assert "下周期重点检查消毒供应中心。" in text(own.data)
+    for body, loc in (({"from_matters": {"department": "医政科"}}, "from_matters"),):
+        refused = client.post("/api/v1/drafts/supervision-prompt", json=body)
+        assert refused.status_code == 422 and refused.json["details"][0]["loc"] == loc
+    unknown = client.post("/api/v1/drafts/supervision-ledger", json={"from_matters": {"colour": "red"}})
+    assert unknown.status_code == 422 and unknown.json["details"][0]["loc"] == "from_matters.colour"
+    nobody = client.post("/api/v1/drafts/supervision-report", json={"from_matters": {"department": "财务科"}, "reporter": "张明"})
+    assert nobody.status_code == 422 and nobody.json["details"][0]["loc"] == "from_matters.department"
+    empty = client.post("/api/v1/drafts/supervision-ledger", json={"from_matters": {"year": 2030, "month": 1}})
+    assert empty.status_code == 422

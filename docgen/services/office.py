@@ -142,6 +142,9 @@ class Office:
 
     def validate(self, kind_id: str, data: Any, prefix: str = "") -> tuple[Kind, Payload]:
         kind = get_kind(kind_id)
+        if isinstance(data, dict) and "from_matters" in data:
+            # a 督查工作台帐 or 督查报告 drafted from the matters and their progress reports; given fields win
+            data = self.matters.payload_from_matters(kind, data, prefix)
         if isinstance(data, dict) and data.get("matter_id") is not None:
             # a paper about a matter: its recipient and the work concerned come from the matter unless given
             data = self.matters.fill_paper(kind, data, prefix)
