@@ -11,7 +11,19 @@ from docgen.config import load_settings
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Wire the service: settings, the office, the API and the form."""
-    from docgen import access, api, api_matters, api_reports, calendar_api, dashboard, errormap, preflight_api, web, web_reports
+    from docgen import (
+        access,
+        api,
+        api_matters,
+        api_reports,
+        calendar_api,
+        dashboard,
+        errormap,
+        preflight_api,
+        web,
+        web_matters,
+        web_reports,
+    )
     from docgen.services.office import Office
 
     settings = load_settings(test_config)
@@ -29,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api_matters.init_app(app)
     api_reports.init_app(app)
     web_reports.init_app(app)
+    web_matters.init_app(app)
     errormap.init_app(app)
     web.exempt_api_from_csrf(app)
     return app

@@ -81,6 +81,17 @@ RULES: dict[str, frozenset[str]] = {
     "matters_api.import_progress": frozenset({"admin", "clerk", "department"}),
     "matters_api.close_matter": OFFICE,
     "matters_api.cancel_matter": OFFICE,
+    "matters_web.matters_page": ALL,
+    "matters_web.matter_page": ALL,
+    "matters_web.new_matter": OFFICE,
+    "matters_web.create_matter": OFFICE,
+    "matters_web.import_page": frozenset({"admin", "clerk", "department"}),
+    "matters_web.import_ledger": OFFICE,
+    "matters_web.import_progress": frozenset({"admin", "clerk", "department"}),
+    "matters_web.progress_example": ALL,
+    "matters_web.progress_submit": frozenset({"admin", "clerk", "department"}),
+    "matters_web.close_submit": OFFICE,
+    "matters_web.cancel_submit": OFFICE,
     # reports: clerk/admin make and issue, leaders download (issue=true refused to them)
     "reports_api.monthly": READERS,
     "reports_api.quarterly": READERS,
@@ -115,7 +126,9 @@ SESSION_HOURS = 8
 AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web.kind_submit", "web.void",
                                  "reports_api.monthly", "reports_api.quarterly", "reports_api.bulletin", "reports_web.reports_submit",
                                  "matters_api.create_matter", "matters_api.import_matters", "matters_api.report_progress",
-                                 "matters_api.import_progress", "matters_api.close_matter", "matters_api.cancel_matter"})
+                                 "matters_api.import_progress", "matters_api.close_matter", "matters_api.cancel_matter",
+                                 "matters_web.create_matter", "matters_web.import_ledger", "matters_web.import_progress",
+                                 "matters_web.progress_submit", "matters_web.close_submit", "matters_web.cancel_submit"})
 _ACTION_WORDS = (
     ("reply", "reply"), ("progress", "progress"), ("template", "template_upload"), ("matter", "matter"),
     ("batch", "batch"), ("report", "report"), ("escalat", "escalation"), ("void", "void"), ("issue", "issue"),

@@ -17,8 +17,21 @@ COMING_DAYS = 14
 
 @bp.get("/")
 def home() -> str:
-    board = clerk_dashboard(current_app.extensions["docgen"], current_principal(), COMING_DAYS)
-    return render_template("dashboard.html", board=board, weekday=lambda d: "周" + WEEKDAYS[d.weekday()])
+    office = current_app.extensions["docgen"]
+    board = clerk_dashboard(office, current_principal(), COMING_DAYS)
+    return render_template("dashboard.html", board=board, weekday=lambda d: "周" + WEEKDAYS[d.weekday()],
+                           matters=matters_by_light(office))
+
+
+def matters_by_light(office) -> dict[str, list]:
+    """The open matters the viewer may see, by light (red first on the page)."""
+    from docgen.services.matters import MatterQuery
+
+    views, _ = office.matters.search(MatterQuery(status="open", per_page=100000), viewer=current_principal())
+    out: dict[str, list] = {"red": [], "yellow": [], "green": []}
+    for view in views:
+        out[view.light or "green"].append(view)
+    return out
 
 
 def init_app(app: Flask) -> None:

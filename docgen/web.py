@@ -425,6 +425,8 @@ def kind_submit(kind_id: str):
     action = request.form.get("action", "preview")
     if action == "upload":
         return _upload_into_form(kind, fields, data)
+    if action == "from_matters":
+        return _from_matters_into_form(kind, fields, data)
     values = values_from_payload(fields, data)
     if action == "docx":
         try:
@@ -493,6 +495,20 @@ def _upload_into_form(kind: Kind, fields: list[FormField], data: dict[str, Any])
     else:
         notice = f"已从文件“{upload.filename}”填入表单，请核对后预览或签发。"
     return render_form(kind, fields, values, notice=notice)
+
+
+def _from_matters_into_form(kind: Kind, fields: list[FormField], data: dict[str, Any]):
+    """Fill the form from the matters (a 督查工作台帐 or 督查报告); what the clerk typed wins."""
+    spec = {k: v.strip() for k in ("department", "as_of") if (v := request.form.get(f"from_matters.{k}", "")).strip()}
+    rows = rows_field(fields)
+    typed = {k: v for k, v in data.items() if not (rows and k == rows.name and not any(r for r in v))}
+    try:
+        made = office().matters.payload_from_matters(kind, {**typed, "from_matters": spec})
+    except DocgenError as error:
+        errors = map_errors(fields, error)
+        errors.outcome = "未从督查事项生成"
+        return render_form(kind, fields, values_from_payload(fields, data), errors=errors), error.status
+    return render_form(kind, fields, values_from_payload(fields, made), notice="已从督查事项填入表单，请核对后预览或签发。")
 
 
 def render_form(kind: Kind, fields: list[FormField], values: dict[str, Any], errors: FormErrors | None = None,
