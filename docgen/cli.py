@@ -477,6 +477,10 @@ from docgen.cli_report import report_command  # noqa: E402  (a command of its ow
 
 main.add_command(report_command)
 
+from docgen.cli_matters import matters_command  # noqa: E402  (a command of its own module)
+
+main.add_command(matters_command)
+
 if __name__ == "__main__":
     main(prog_name="docgen")
 from docgen.cli_preflight import preflight_command  # noqa: E402  (a command of its own module)
