@@ -85,6 +85,7 @@ def create_matter() -> Response:
     request=openapi.MatterImportIn,
     response=openapi.MatterList,
     status=201,
+    upload={"year": "integer", "department": "string"},
 )
 def import_matters() -> Response:
     upload = _upload()
@@ -134,6 +135,7 @@ def report_progress(matter_id: str) -> Response:
     request=openapi.ProgressImportIn,
     response=openapi.ProgressList,
     status=201,
+    upload={},
 )
 def import_progress() -> Response:
     upload = _upload()

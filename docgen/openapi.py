@@ -443,18 +443,22 @@ def doc(
     query: type[BaseModel] | dict[str, Any] | None = None,
     files: bool | tuple[str, ...] = False,
     headers: dict[str, str] | None = None,
+    upload: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Note what an endpoint takes and gives, for the OpenAPI document.
 
     ``query`` is a pydantic model of the query string (its fields, types and
     ranges are documented, and any other parameter is refused with 422) or,
     shorter, ``{"name": "integer" | ("choice", ...)}``. ``files`` is the media
-    types of a file answer (True: any of .docx, .pdf, .zip).
+    types of a file answer (True: any of .docx, .pdf, .zip). ``upload`` says the
+    endpoint also takes a multipart upload (``file``) with these other form
+    fields (``{"year": "integer"}``), besides its JSON body.
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
         view._openapi = dict(  # type: ignore[attr-defined]
-            summary=summary, request=request, response=response, status=status, query=query or {}, files=files, headers=headers or {}
+            summary=summary, request=request, response=response, status=status, query=query or {}, files=files, headers=headers or {},
+            upload=upload,
         )
         return view
 
@@ -560,6 +564,10 @@ def build(app: Flask) -> dict[str, Any]:
                 op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
             elif request is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_ref(request, components)}}}
+            if spec.get("upload") is not None and "requestBody" in op:
+                fields = {"file": {"type": "string", "format": "binary"}} | {k: {"type": v} for k, v in spec["upload"].items()}
+                op["requestBody"]["content"]["multipart/form-data"] = {
+                    "schema": {"type": "object", "required": ["file"], "properties": fields, "additionalProperties": False}}
             responses: dict[str, Any] = {}
             ok = {"description": "成功"}
             if spec["files"]:
