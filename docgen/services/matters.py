@@ -45,7 +45,7 @@ STATUSES = {"open": "在办", "done": "已报结", "cancelled": "已撤销"}
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 PERIODS = {"weekly": "周报", "monthly": "月报", "special": "专报"}
 LEDGER_KIND = "key-work-ledger"
-SERIES_KIND = "matter"  # the matters' code series in the register's number table
+SERIES_KIND = "matter:code"  # the matters' code series in the number table (a colon: never a kind id)
 MAX_MILESTONES = 100
 
 
