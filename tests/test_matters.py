@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-import pytest
-
 from docgen.services.matters import Milestone, parse_milestones
 from tests.conftest import example, token_for, xlsx
 
@@ -288,8 +286,11 @@ def test_an_overdue_paper_about_a_matter_turns_it_red(app, client):
     shown = client.get(matter["links"]["self"]).json
     assert shown["light"] == "red" and "回复期限" in shown["light_reason"]
     assert shown["papers"][0]["state"] == "overdue"
-    if shown["papers"][0]["state"] != "overdue":  # pragma: no cover
-        pytest.fail("paper state")
+    assert shown["timeline"][1]["type"] == "paper" and shown["timeline"][1]["text"].endswith("（逾期未回复）")
+    # voided, the paper no longer turns the matter red
+    assert client.post(f"/api/v1/documents/{answer.json['id']}/void", json={"reason": "发错"}).status_code == 200
+    shown = client.get(matter["links"]["self"]).json
+    assert shown["light"] == "green" and shown["papers"][0]["state"] == "voided" and shown["timeline"][1]["text"].endswith("（已作废）")
 
 
 # -- papers drafted from the matters -------------------------------------------------------------------------
