@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+import pytest
+
 from docgen.services.matters import Milestone, parse_milestones
 from tests.conftest import example, token_for, xlsx
 
@@ -90,6 +92,20 @@ def test_the_yellow_warning_days_come_from_the_profile(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path / "d"), "TESTING": True, "SECRET_KEY": "t", "PROFILE": str(profile)})
     made = register(app.test_client(), deadline=days(app, 15))
     assert made["light"] == "yellow" and made["code"].startswith("测督项〔")
+    forestry = create_app({"DATA_DIR": str(tmp_path / "f"), "TESTING": True, "SECRET_KEY": "t", "PROFILE": "forestry"})
+    made = register(forestry.test_client(), deadline=days(forestry, 15))
+    assert made["light"] == "green" and made["code"].startswith("林督项〔")
+
+
+def test_a_bad_matters_table_in_the_profile_stops_the_start(tmp_path):
+    from docgen.errors import ProfileError
+    from docgen.profile import DEFAULT_PROFILE, load_profile
+
+    for bad, words in (("warning_days = -1", "warning_days"), ('colour = "red"', "colour")):
+        profile = tmp_path / "p.toml"
+        profile.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace("warning_days = 7", bad), encoding="utf-8")
+        with pytest.raises(ProfileError, match=words):
+            load_profile(profile)
 
 
 # -- progress, 报结, 撤销 ---------------------------------------------------------------------------------
