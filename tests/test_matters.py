@@ -216,6 +216,10 @@ def test_milestones_are_read_from_the_ledgers_measures():
     assert parse_milestones("全年推进；5月：中期检查", 2026) == [Milestone(None, "全年推进"), Milestone(dt.date(2026, 5, 31), "中期检查")]
     assert parse_milestones("2月30日：上报", 2026) == [Milestone(None, "2月30日：上报")]
     assert parse_milestones("13月：x", 2026) == [Milestone(None, "13月：x")]
+    assert parse_milestones("1月：动员；3、4月：集中检查；6月：总结", 2026) == [
+        Milestone(dt.date(2026, 1, 31), "动员"), Milestone(None, "3、4月：集中检查"), Milestone(dt.date(2026, 6, 30), "总结"),
+    ]
+    assert parse_milestones("三、四月：检查", 2026) == [Milestone(None, "三、四月：检查")]
 
 
 def ledger(app, **fields) -> dict:
