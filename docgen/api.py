@@ -228,7 +228,8 @@ def preview_template(kind: str, version: int) -> Response:
 
 @bp.post("/drafts/<kind>")
 @openapi.doc(
-    summary="生成草稿（不编号、不登记）；?format=pdf 或 Accept: application/pdf 得到 PDF",
+    summary="生成草稿（不编号、不登记）；?format=pdf 或 Accept: application/pdf 得到 PDF。"
+            "载荷可写 matter_id（督查事项）；督查工作台帐和督查报告可写 from_matters: {department, as_of, year, month}，从督查事项生成（另写的字段优先）",
     request="kind",
     query=openapi.DraftQueryIn,
     files=(openapi.DOCX_TYPE, openapi.PDF_TYPE),
@@ -242,7 +243,7 @@ def draft(kind: str) -> Response:
 
 @bp.post("/documents/<kind>")
 @openapi.doc(
-    summary="签发：编号、成文日期、存档、登记",
+    summary="签发：编号、成文日期、存档、登记。载荷可写 matter_id（督查事项）；督查工作台帐和督查报告可写 from_matters，从督查事项生成",
     request="kind",
     response=openapi.DocumentOut,
     status=201,

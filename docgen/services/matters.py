@@ -45,7 +45,7 @@ STATUSES = {"open": "在办", "done": "已报结", "cancelled": "已撤销"}
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 PERIODS = {"weekly": "周报", "monthly": "月报", "special": "专报"}
 LEDGER_KIND = "key-work-ledger"
-SERIES_KIND = "matter"  # the matters' code series in the register's number table
+SERIES_KIND = "matter:code"  # the matters' code series in the number table (a colon: never a kind id)
 MAX_MILESTONES = 100
 
 
@@ -784,7 +784,8 @@ def _timeline(matter: Matter, progress: Iterable[Progress], papers: Iterable[Mat
             if i < len(milestones):
                 entries.append(TimelineEntry(p.reported_on, "milestone", f"完成节点：{milestones[i].measure}", progress_id=p.id))
     for paper in papers:
-        entries.append(TimelineEntry(paper.issued_on, "paper", f"下发{paper.title}{paper.number or ''}", document_id=paper.id))
+        state = {"voided": "（已作废）", "overdue": "（逾期未回复）", "escalated": "（已升级督办）"}.get(paper.state, "")
+        entries.append(TimelineEntry(paper.issued_on, "paper", f"下发{paper.title}{paper.number or ''}{state}", document_id=paper.id))
         if paper.reply is not None:
             late = "" if paper.reply.on_time in (None, True) else "（逾期）"
             entries.append(TimelineEntry(paper.reply.received_on, "reply", f"收到书面回复{late}：{paper.reply.summary}", document_id=paper.id))

@@ -27,6 +27,10 @@ _MARKER = re.compile(
 )
 
 
+# a month named just before a marker and joined to it ("3、4月：", "3和4月：", "三、四月："): a list, not one month
+_MONTH_LIST = re.compile(r"(?<![^；;。，,、\s])(?:1[0-2]|0?[1-9]|十[一二]?|[元一二三四五六七八九])月?(?:份)?\s*[、,，和及至到~～]\s*$")
+
+
 def parse_milestones(text: str, year: int) -> list[Milestone]:
     """The milestones a ledger's 具体措施 states, in their order.
 
@@ -34,26 +38,31 @@ def parse_milestones(text: str, year: int) -> list[Milestone]:
     the end of March, June and December of YEAR (a day, ``10月15日：``, is taken
     as written). Full-width and half-width colons and digits, ``3月份``,
     ``三月`` and the separators ；;。，,、 and line breaks are read; text before
-    the first month, or text that names no month, is one undated milestone.
+    the first month, text that names no month, and several months for one
+    measure (``3、4月：``, ``3-4月：``) are undated milestones, as written.
     """
     probe = text.translate(_FULL_WIDTH_DIGITS)  # same length: positions in probe are positions in text
-    marks = list(_MARKER.finditer(probe))
-    out: list[Milestone] = []
-    head = text[: marks[0].start() if marks else len(text)].strip(_SEPARATORS)
-    if head:
-        out.append(Milestone(None, head))
-    for i, mark in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        measure = text[mark.end():end].strip(_SEPARATORS)
-        if not measure:
+    # each marker: (where its segment starts, where its measure starts, the day due or None)
+    marks: list[tuple[int, int, dt.date | None]] = []
+    for mark in _MARKER.finditer(probe):
+        listed = _MONTH_LIST.search(probe, 0, mark.start())
+        if listed is not None:  # "3、4月：": several months (or a range) for one measure: undated, as written
+            marks.append((listed.start(), listed.start(), None))
             continue
         raw = mark.group("month")
         month = int(raw) if raw.isdigit() else _CHINESE_MONTHS[raw]
         day = int(mark.group("day")) if mark.group("day") else calendar.monthrange(year, month)[1]
         try:
-            due = dt.date(year, month, day)
+            marks.append((mark.start(), mark.end(), dt.date(year, month, day)))
         except ValueError:  # 2月30日: not a day; keep the words, undated
-            out.append(Milestone(None, text[mark.start():end].strip(_SEPARATORS)))
-            continue
-        out.append(Milestone(due, measure))
+            marks.append((mark.start(), mark.start(), None))
+    out: list[Milestone] = []
+    head = text[: marks[0][0] if marks else len(text)].strip(_SEPARATORS)
+    if head:
+        out.append(Milestone(None, head))
+    for i, (_, begin, due) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        measure = text[begin:end].strip(_SEPARATORS)
+        if measure:
+            out.append(Milestone(due, measure))
     return out
