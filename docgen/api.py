@@ -272,9 +272,10 @@ def list_documents() -> Response:
 
 
 @bp.get("/documents/<document_id>")
-@openapi.doc(summary="登记簿中的一份文件", response=openapi.DocumentOut)
+@openapi.doc(summary="登记簿中的一份文件，含截至 as_of（默认今天）的状态", response=openapi.DocumentOut, query=openapi.DocumentQueryIn)
 def show_document(document_id: str) -> Response:
-    return answer(openapi.DocumentOut, document_out(office().document(document_id, viewer=current_principal())))
+    as_of = parse_query(openapi.DocumentQueryIn, request.args).as_of
+    return answer(openapi.DocumentOut, document_out(office().document(document_id, viewer=current_principal(), as_of=as_of)))
 
 
 @bp.get("/documents/<document_id>/docx")

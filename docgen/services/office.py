@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import mimetypes
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -33,6 +34,8 @@ from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
+from docgen.services.replies import ReplyFile, record_reply, reply_file
+from docgen.services.states import states_for
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
 from docgen.services.untrusted import check_text, safe_filename
@@ -350,22 +353,40 @@ class Office:
             raise NotFound(f"登记簿中没有这份文件：{document_id}")
         return document
 
-    def document(self, document_id: str, viewer: Principal | None = None) -> Paper:
-        return paper_of(self.visible_document(document_id, viewer), TITLES)
+    def papers(self, documents: list[Document], as_of: dt.date | None = None) -> list[Paper]:
+        """Register rows as papers, each with its state as of AS_OF (default today)."""
+        with self.register.reading() as session:
+            states = states_for(session, documents, as_of or self.today())
+        return [paper_of(d, TITLES, states[d.id]) for d in documents]
+
+    def document(self, document_id: str, viewer: Principal | None = None, as_of: dt.date | None = None) -> Paper:
+        return self.papers([self.visible_document(document_id, viewer)], as_of)[0]
 
     def search(self, query: RegisterQuery, viewer: Principal | None = None) -> tuple[list[Paper], int]:
         """One page of the register and the number of papers the query finds in all (a department: its own)."""
         if viewer is not None and viewer.is_department:
             query = dataclasses.replace(query, scope_recipient=viewer.department)
         rows, total = self.register.search(query, self.today())
-        return [paper_of(d, TITLES) for d in rows], total
+        return self.papers(rows, query.as_of), total
 
     def void(self, document_id: str, reason: str, actor: Principal | None = None) -> Paper:
-        return paper_of(self.register.void(document_id, reason, actor), TITLES)
+        return self.papers([self.register.void(document_id, reason, actor)])[0]
 
     def batch_documents(self, batch_id: str) -> list[Paper]:
         """The papers a batch issued, in item order."""
-        return [paper_of(d, TITLES) for d in self.register.of_batch(batch_id)]
+        return self.papers(self.register.of_batch(batch_id))
+
+    # -- replies ----------------------------------------------------------
+    def record_reply(self, document_id: str, received_on: Any, summary: Any, file: ReplyFile | None = None,
+                     actor: Principal | None = None) -> Paper:
+        """Record a paper's written reply (书面回复); the paper with its new state."""
+        document = record_reply(self.register, self.store, document_id, received_on, summary, self.today(), file, actor)
+        return self.papers([document])[0]
+
+    def reply_file(self, document_id: str, viewer: Principal | None = None) -> RenderedFile:
+        filename, content = reply_file(self.register, self.store, document_id, viewer)
+        return RenderedFile(content, filename, mimetypes.guess_type(filename)[0] or "application/octet-stream",
+                            ascii_name=f"reply-{document_id}{Path(filename).suffix.lower()}")
 
     def document_file(self, document_id: str, fmt: str, viewer: Principal | None = None) -> RenderedFile:
         """The stored .docx byte for byte, or its PDF (made once, then kept)."""

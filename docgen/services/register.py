@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
 from docgen.services.audit import audit_entry
 from docgen.services.db import Document, Series, get_engine, utcnow
+from docgen.services.states import PaperState, ReplyView, state_condition
 from docgen.services.untrusted import check_text, search_words
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class RegisterQuery:
     status: str | None = None
     recipient: str | None = None
     q: str | None = None
-    overdue: bool | None = None
+    overdue: bool | None = None  # the same as state="overdue"
+    state: str | None = None  # issued | replied | overdue | escalated | voided (docgen.services.states), as of AS_OF
+    as_of: dt.date | None = None  # default today
     # a department's view: only papers addressed to exactly this recipient
     scope_recipient: str | None = None
     page: int = 1
@@ -147,15 +150,9 @@ class Register:
             conditions.append(Document.recipient.contains(query.recipient, autoescape=True))
         for word in search_words(query.q):
             conditions.append(or_(Document.search_text.contains(word, autoescape=True), Document.number.contains(word, autoescape=True)))
-        if query.overdue:
-            answered = select(Document.follows_id).where(Document.follows_id.is_not(None), Document.status == "issued")
-            conditions += [
-                Document.status == "issued",
-                Document.due_on.is_not(None),
-                Document.due_on < today,
-                Document.kind == "supervision-prompt",
-                Document.id.not_in(answered),
-            ]
+        state = "overdue" if query.overdue else query.state
+        if state:
+            conditions.append(state_condition(state, query.as_of or today))
         with self.reading() as session:
             total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
             rows = session.execute(
@@ -230,10 +227,18 @@ class Paper:
     template_version: int | None = None
     issued_by: str | None = None
     voided_by: str | None = None
+    # where it stands in the supervision cycle, as of a date (docgen.services.states)
+    state: str = "issued"
+    as_of: dt.date | None = None
+    days_overdue: int | None = None
+    reply: ReplyView | None = None
+    followed_by: str | None = None
 
 
-def paper_of(document: Document, titles: dict[str, str]) -> Paper:
-    """The register row as a domain object."""
+def paper_of(document: Document, titles: dict[str, str], state: PaperState | None = None) -> Paper:
+    """The register row as a domain object (with its state, when known; else as just issued or voided)."""
+    if state is None:
+        state = PaperState("voided" if document.status == "voided" else "issued", dt.date.today())
     return Paper(
         id=document.id,
         kind=document.kind,
@@ -253,4 +258,9 @@ def paper_of(document: Document, titles: dict[str, str]) -> Paper:
         template_version=document.template_version,
         issued_by=document.issued_by,
         voided_by=document.voided_by,
+        state=state.state,
+        as_of=state.as_of,
+        days_overdue=state.days_overdue,
+        reply=state.reply,
+        followed_by=state.followed_by,
     )
