@@ -488,8 +488,13 @@ from docgen.cli_matters import matters_command  # noqa: E402  (a command of its 
 
 main.add_command(matters_command)
 
-if __name__ == "__main__":
-    main(prog_name="docgen")
 from docgen.cli_preflight import preflight_command  # noqa: E402  (a command of its own module)
 
 main.add_command(preflight_command)
+
+from docgen.cli_escalate import escalate_command  # noqa: E402  (a command of its own module)
+
+main.add_command(escalate_command)
+
+if __name__ == "__main__":
+    main(prog_name="docgen")

@@ -163,6 +163,35 @@ class ReplyIn(BaseModel):
     summary: str = Field(min_length=1, max_length=2000, description="回复的主要内容")
 
 
+class EscalationOut(BaseModel):
+    """An overdue paper and the next kind of its escalation chain."""
+
+    document: DocumentSummaryOut
+    next_kind: str = Field(description="链条中下一步文件的种类 id")
+    next_title: str = Field(description="下一步文件的名称")
+    days_overdue: int = Field(description="超过回复期限的天数")
+
+
+class EscalationList(RootModel[list[EscalationOut]]):
+    pass
+
+
+class EscalationQueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: QueryDay | Literal[""] | None = Field(None, description="按哪一天计算逾期（如 2026-11-30，不晚于今天）；不写或空 = 今天")
+
+
+class EscalationRunIn(BaseModel):
+    """The run of the escalation list: the next paper of every overdue one, as one batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: dt.date | None = Field(None, description="按哪一天计算逾期，不晚于今天；默认今天")
+    issue: bool = Field(False, description="true：编号签发；false：只生成草稿")
+    next_kind: str | None = Field(None, description="下一步文件的种类；逾期文件的下一步不止一种时必填")
+
+
 class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound
+from docgen.errors import AlreadyEscalated, ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound, NotOverdue, WrongKind
 from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, get_kind
 from docgen.profile import Profile, load_profile
 from docgen.services.accounts import Accounts, Principal
@@ -151,6 +151,9 @@ class Office:
         if isinstance(data, dict) and data.get("matter_id") is not None:
             # a paper about a matter: its recipient and the work concerned come from the matter unless given
             data = self.matters.fill_paper(kind, data, prefix)
+        if isinstance(data, dict) and kind.follows_field and data.get("follows") and not data.get(kind.follows_field):
+            # the generic name of the paper followed (``follows``) stands for the kind's own field
+            data = {**data, kind.follows_field: data["follows"]}
         return kind, validate_payload(kind, data, prefix)
 
     def draft(self, kind_id: str, data: Any, fmt: str = "docx") -> RenderedFile:
@@ -297,6 +300,10 @@ class Office:
         followed_title = TITLES[kind.follows_kind]
         taken = kind.follows_fill + ((kind.follows_date_field,) if kind.follows_date_field else ())
         if prompt is None:
+            other = self.register.find_by_number(session, None, number) if number else None
+            if other is not None:
+                raise WrongKind(f"{number} 是{TITLES.get(other.kind, other.kind)}，{kind.title}只能跟进{followed_title}",
+                                [ErrorDetail(field, f"应为{followed_title}的文号")])
             if check_deadline:
                 raise InvalidPayload(f"登记簿中没有这份{followed_title}", [ErrorDetail(field, f"没有文号为 {number} 的{followed_title}")])
             missing = [f for f in taken if getattr(payload, f) is None]
@@ -309,12 +316,22 @@ class Office:
         if prompt.status == "voided":
             raise InvalidPayload(f"所依据的{followed_title}已作废", [ErrorDetail(field, f"{number} 已作废：{prompt.void_reason}")])
         force_reason = check_text("force_reason", getattr(payload, "force_reason", None) or "", MAX_REASON,
-                                  "提前问责理由有误").strip()
-        if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
-            raise InvalidPayload(
-                f"{followed_title}的回复期限尚未届满",
-                [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写“提前问责理由”（force_reason）")],
-            )
+                                  "提前下发理由有误").strip()
+        if check_deadline:
+            state = states_for(session, [prompt], self.today())[prompt.id]
+            if state.state == "escalated":
+                step = session.get(Document, state.followed_by)
+                raise AlreadyEscalated(
+                    f"{number} 已有下一步文件 {step.number or step.id}（{TITLES.get(step.kind, step.kind)}），不能再发；如需重发，请先作废该文件",
+                    [ErrorDetail(field, f"{number} 已于 {step.issued_on.isoformat()} 发出下一步文件")],
+                )
+            if state.state != "overdue" and not force_reason:
+                why = (f"已于 {state.reply.received_on.isoformat()} 收到书面回复" if state.reply is not None
+                       else f"回复期限为 {prompt.due_on.isoformat()}，尚未届满" if prompt.due_on else "不要求回复")
+                raise NotOverdue(
+                    f"{followed_title}尚未逾期，不能下发{kind.title}",
+                    [ErrorDetail(field, f"{number} {why}；如确需下发，请填写“提前下发理由”（force_reason）")],
+                )
         earlier = dict(prompt.payload)
         if kind.recipient_field:
             # the recipient is the followed paper's recipient, whatever its field is called there

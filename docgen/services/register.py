@@ -123,8 +123,10 @@ class Register:
         series.last_seq += 1
         return series.last_seq
 
-    def find_by_number(self, session: Session, kind: str, number: str) -> Document | None:
-        return session.execute(select(Document).where(Document.kind == kind, Document.number == number)).scalar_one_or_none()
+    def find_by_number(self, session: Session, kind: str | None, number: str) -> Document | None:
+        """The paper numbered NUMBER (of KIND, unless None)."""
+        conditions = [Document.number == number] + ([Document.kind == kind] if kind else [])
+        return session.execute(select(Document).where(*conditions)).scalar_one_or_none()
 
     def get(self, document_id: str) -> Document:
         with self.reading() as session:
