@@ -75,6 +75,7 @@ RULES: dict[str, frozenset[str]] = {
     # escalations: everyone reads the list (a department its own papers); the two offices run it
     "escalations_api.list_escalations": ALL,
     "escalations_api.run": OFFICE,
+    "dashboard.escalate": OFFICE,
     # replies: the two offices, or the department the paper was sent to (the service scopes it)
     "replies_api.record_reply": frozenset({"admin", "clerk", "department"}),
     "replies_api.reply_file": ALL,

@@ -152,3 +152,18 @@ def test_the_forestry_chain_runs_three_rounds(forestry):
     third = issue(client, dict(example_of("accountability-referral"), warning_number=second["number"]), "accountability-referral")
     assert third["follows"] == second["id"]
     assert client.get("/api/v1/escalations").json == []
+
+
+def test_the_dashboard_button_runs_the_escalation_as_one_batch(client, office):
+    from tests.test_web import csrf_token
+
+    late = [issue(client, reminder(office, f"第{i}卫生院")) for i in (1, 2)]
+    board = client.get("/").get_data(as_text=True)
+    assert "为 2 份逾期公文批量签发督查问责通知书" in board
+    answer = client.post("/escalations/run", data={"csrf_token": csrf_token(client, "/"), "next_kind": "accountability-notice"})
+    assert answer.status_code == 303 and "/batches/" in answer.headers["Location"]
+    batch_id = answer.headers["Location"].rstrip("/").split("/")[-1]
+    batch = wait_done(lambda i: client.get(f"/api/v1/batches/{i}").json, batch_id)
+    assert batch["status"] == "done" and batch["total"] == 2
+    assert {client.get(f"/api/v1/documents/{p['id']}").json["state"] for p in late} == {"escalated"}
+    assert "份逾期公文批量签发" not in client.get("/").get_data(as_text=True)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import example, token_for
 from tests.test_cli import docgen
+from tests.test_web import csrf_token
 
 
 def issue(client, payload: dict, kind: str = "supervision-prompt") -> dict:
@@ -156,3 +157,22 @@ def test_a_replied_reminder_leaves_the_dashboard_and_cli_overdue_list(client, of
     assert f'data-id="{late["id"]}"' in board and f'data-id="{answered["id"]}"' not in board
     printed = docgen("register", "--overdue", data_dir=data_dir, cwd=tmp_path).stdout
     assert late["number"] in printed and answered["number"] not in printed
+
+
+def test_the_form_records_a_reply_and_shows_the_state_in_chinese(client, office):
+    paper = issue(client, reminder(office, back=10, days=3))
+    page = client.get(f"/documents/{paper['id']}").get_data(as_text=True)
+    assert "已逾期" in page and "登记书面回复" in page and 'id="next-step"' in page and "起草督查问责通知书" in page
+    token = csrf_token(client, f"/documents/{paper['id']}")
+    bad = client.post(f"/documents/{paper['id']}/reply", data={"csrf_token": token, "received_on": office.today().isoformat(), "summary": ""})
+    assert bad.status_code == 303
+    assert "必填，写回复的主要内容" in client.get(bad.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/api/v1/documents/{paper['id']}").json["reply"] is None
+    done = client.post(f"/documents/{paper['id']}/reply", content_type="multipart/form-data", data={
+        "csrf_token": token, "received_on": office.today().isoformat(), "summary": "已整改到位", "file": (io.BytesIO(b"%PDF-1.4"), "回复.pdf")})
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已登记" in page and "已回复" in page and "已整改到位" in page and "回复.pdf" in page
+    assert "登记书面回复" not in page and 'id="next-step"' not in page
+    register = client.get("/register").get_data(as_text=True)
+    assert "已回复" in register
