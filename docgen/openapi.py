@@ -494,6 +494,7 @@ class MatterImportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ledger: dict[str, Any] = Field(description="重点工作台帐的载荷：year、department、rows[{work, measures}]，见 GET /api/v1/kinds/key-work-ledger")
+    opened_on: dt.date | None = Field(None, description="立项日期（如台帐报送之日），在台帐年度内且不晚于今天；不写为今天")
 
 
 class ProgressImportIn(BaseModel):

@@ -374,12 +374,14 @@ class Matters:
         return matter
 
     # -- from a 重点工作台帐 -------------------------------------------------------------------------
-    def matters_of_ledger(self, ledger: Any, prefix: str = "ledger") -> list[MatterIn]:
-        """The matters a 重点工作台帐 payload gives: one per row, milestones read from its 具体措施."""
+    def matters_of_ledger(self, ledger: Any, prefix: str = "ledger", opened_on: dt.date | None = None) -> list[MatterIn]:
+        """The matters a 重点工作台帐 payload gives: one per row, milestones read from its 具体措施; opened on OPENED_ON (default today)."""
         kind = get_kind(LEDGER_KIND)
         payload = validate_payload(kind, ledger, prefix)
         year, department = payload.year, payload.department
         today = self.today()
+        if opened_on is not None and (opened_on > today or opened_on.year != year):
+            raise InvalidPayload("立项日期有误", [ErrorDetail("opened_on", f"应在台帐年度 {year} 年内，且不晚于今天（{today.isoformat()}）")])
         deadline = dt.date(year, 12, 31)
         if deadline < today:
             raise InvalidPayload("台帐年度已过，不能据此立项", [ErrorDetail(field_path(prefix, "year"), f"{year} 年度已结束")])
@@ -397,7 +399,7 @@ class Matters:
                 title=row.work,
                 source=f"{year}年度重点工作台帐（{department}）",
                 department=department,
-                opened_on=today,
+                opened_on=opened_on or today,
                 deadline=deadline,
                 milestones=[MilestoneIn(due_on=m.due_on, measure=m.measure[:2000]) for m in milestones],
             ))
@@ -405,12 +407,13 @@ class Matters:
             raise InvalidPayload("重点工作台帐的内容不能立项", errors)
         return out
 
-    def import_ledgers(self, ledgers: Sequence[Any], actor: Principal | None = None, prefix: str = "ledger") -> list[MatterView]:
+    def import_ledgers(self, ledgers: Sequence[Any], actor: Principal | None = None, prefix: str = "ledger",
+                       opened_on: dt.date | None = None) -> list[MatterView]:
         """One matter per row of each ledger, all in one transaction; a row already registered is 409."""
         bodies: list[tuple[int, int, MatterIn, dict[str, Any]]] = []
         for li, ledger in enumerate(ledgers):
             where = prefix if len(ledgers) == 1 else f"{prefix}.{li}"
-            for ri, body in enumerate(self.matters_of_ledger(ledger, where)):
+            for ri, body in enumerate(self.matters_of_ledger(ledger, where, opened_on)):
                 bodies.append((li, ri, body, {"kind": LEDGER_KIND, "year": body.deadline.year, "department": body.department, "row": ri}))
         with self.register.writing() as session, session.begin():
             clashes = []
