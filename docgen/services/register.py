@@ -53,6 +53,16 @@ class RegisterQuery:
     per_page: int = 50
 
 
+def transaction_cache(session: Session) -> dict[Any, Any]:
+    """Facts worth keeping until the end of the session's current (outermost) transaction, then forgotten."""
+    transaction = session.get_transaction()
+    held = session.info.get("docgen_transaction_cache")
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info["docgen_transaction_cache"] = held
+    return held[1]
+
+
 class WriterQueue:
     """Writers to one SQLite file take turns, across threads and processes.
 
@@ -107,8 +117,15 @@ class Register:
     def next_number(self, session: Session, kind: str, organisation: str, year: int) -> int:
         """Take the next sequence of a series inside the caller's transaction.
 
-        Rolled back with the transaction, so a failed issue leaves no gap.
+        Rolled back with the transaction, so a failed issue leaves no gap. The
+        series row, once locked, is kept for the rest of the transaction (a
+        batch numbers all its papers in one).
         """
+        cache = transaction_cache(session)
+        series = cache.get(("series", kind, organisation, year))
+        if series is not None:
+            series.last_seq += 1
+            return series.last_seq
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         session.execute(
             insert(Series)
@@ -120,6 +137,7 @@ class Register:
             .where(Series.kind == kind, Series.organisation == organisation, Series.year == year)
             .with_for_update()
         ).scalar_one()
+        cache[("series", kind, organisation, year)] = series
         series.last_seq += 1
         return series.last_seq
 
