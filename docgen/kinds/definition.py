@@ -85,7 +85,7 @@ COMMON_FIELDS: tuple[CommonField, ...] = (
     ),
     CommonField(
         "follows", "所依据的文件",
-        "本文件所跟进（升级）的上一步文件的文号，如 东卫督办〔2026〕7号；与该种类自己的文号字段（如 prompt_number）同义",
+        "本文件所跟进（升级）的上一步文件的文号；与该种类自己的文号字段（如 prompt_number）同义",
         Text, {"max_length": 100}, follows_only=True,
     ),
     CommonField(
