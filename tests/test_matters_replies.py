@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 
 def test_a_reply_to_a_paper_about_a_matter_joins_its_timeline_and_clears_the_red(app, client):
-    pytest.importorskip("docgen.services.states")
     today = app.extensions["docgen"].today()
     matter = client.post("/api/v1/matters", json={"title": "院感防控专项整治", "source": "局长办公会", "department": "区人民医院",
                                                   "opened_on": (today - dt.timedelta(days=60)).isoformat(), "deadline": "2100-12-31"}).json

@@ -7,8 +7,7 @@ that name it (``matter_id`` in their payload) join its timeline. Its light is
 computed as of a date:
 
 - ``red``: the deadline or a milestone has passed undone, or a paper about the
-  matter is overdue (the replies service's paper state when it is installed;
-  otherwise: its reply deadline has passed and no next step followed);
+  matter is overdue (its state from ``docgen.services.states``);
 - ``yellow``: the deadline or an undone milestone falls within the profile's
   ``[matters] warning_days``;
 - ``green``: on track. Matters that are done or cancelled have no light.
@@ -808,45 +807,17 @@ def _kind_titles() -> dict[str, str]:
 
 # -- the state of a paper ------------------------------------------------------------------------
 def paper_states(session: Session, documents: Sequence[Document], as_of: dt.date) -> dict[str, tuple[str, MatterReply | None]]:
-    """Each paper's state as of AS_OF and its reply, from the replies service when it is installed.
+    """Each paper's state as of AS_OF and its reply, from the replies service (the one overdue rule)."""
+    from docgen.services.states import states_for
 
-    Without it, a paper is ``overdue`` once its reply deadline has passed with
-    no next step issued by AS_OF, ``escalated`` when one was, else ``issued``
-    or ``voided``.
-    """
-    try:
-        from docgen.services.states import states_for
-    except ImportError:
-        states_for = None
     out: dict[str, tuple[str, MatterReply | None]] = {}
     if not documents:
         return out
-    if states_for is not None:
-        facts = states_for(session, documents, as_of)
-        for d in documents:
-            f = facts[d.id]
-            state = getattr(f.state, "state", f.state)
-            reply = getattr(f, "reply", None)
-            answer = None
-            if reply is not None and reply.received_on <= as_of:
-                on_time = reply.received_on <= d.due_on if d.due_on else None
-                answer = MatterReply(reply.received_on, str(getattr(reply, "summary", "") or ""), on_time)
-            out[d.id] = (str(state), answer)
-        return out
-    ids = [d.id for d in documents]
-    followed = set(session.execute(
-        select(Document.follows_id).where(Document.follows_id.in_(ids), Document.status == "issued", Document.issued_on <= as_of)
-    ).scalars())
+    facts = states_for(session, documents, as_of)
     for d in documents:
-        if d.status == "voided" and (d.voided_at is None or d.voided_at.date() <= as_of):
-            state = "voided"
-        elif d.id in followed:
-            state = "escalated"
-        elif d.due_on is not None and d.due_on < as_of:
-            state = "overdue"
-        else:
-            state = "issued"
-        out[d.id] = (state, None)
+        f = facts[d.id]
+        reply = MatterReply(f.reply.received_on, f.reply.summary, f.reply.on_time) if f.reply is not None else None
+        out[d.id] = (f.state, reply)
     return out
 
 
