@@ -14,7 +14,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from docgen import (
         access,
         api,
+        api_escalations,
         api_matters,
+        api_replies,
         api_reports,
         calendar_api,
         dashboard,
@@ -39,6 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     dashboard.init_app(app)
     api_matters.init_app(app)
+    api_replies.init_app(app)
+    api_escalations.init_app(app)
     api_reports.init_app(app)
     web_reports.init_app(app)
     web_matters.init_app(app)

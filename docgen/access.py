@@ -72,6 +72,13 @@ RULES: dict[str, frozenset[str]] = {
     "access_api.whoami": ALL,
     "calendar_api.month_duties": ALL,
     "preflight_api.check_paper": ALL,
+    # escalations: everyone reads the list (a department its own papers); the two offices run it
+    "escalations_api.list_escalations": ALL,
+    "escalations_api.run": OFFICE,
+    "dashboard.escalate": OFFICE,
+    # replies: the two offices, or the department the paper was sent to (the service scopes it)
+    "replies_api.record_reply": frozenset({"admin", "clerk", "department"}),
+    "replies_api.reply_file": ALL,
     # matters: the two offices register, close and cancel; a department reads and reports on its own
     "matters_api.create_matter": OFFICE,
     "matters_api.import_matters": OFFICE,
@@ -128,7 +135,8 @@ AUDITED_BY_SERVICES = frozenset({"api.issue_document", "api.void_document", "web
                                  "matters_api.create_matter", "matters_api.import_matters", "matters_api.report_progress",
                                  "matters_api.import_progress", "matters_api.close_matter", "matters_api.cancel_matter",
                                  "matters_web.create_matter", "matters_web.import_ledger", "matters_web.import_progress",
-                                 "matters_web.progress_submit", "matters_web.close_submit", "matters_web.cancel_submit"})
+                                 "matters_web.progress_submit", "matters_web.close_submit", "matters_web.cancel_submit",
+                                 "replies_api.record_reply", "web.reply_submit"})
 _ACTION_WORDS = (
     ("reply", "reply"), ("progress", "progress"), ("template", "template_upload"), ("matter", "matter"),
     ("batch", "batch"), ("report", "report"), ("escalat", "escalation"), ("void", "void"), ("issue", "issue"),

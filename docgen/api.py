@@ -228,7 +228,8 @@ def preview_template(kind: str, version: int) -> Response:
 
 @bp.post("/drafts/<kind>")
 @openapi.doc(
-    summary="生成草稿（不编号、不登记）；?format=pdf 或 Accept: application/pdf 得到 PDF",
+    summary="生成草稿（不编号、不登记）；?format=pdf 或 Accept: application/pdf 得到 PDF。"
+            "载荷可写 matter_id（督查事项）；督查工作台帐和督查报告可写 from_matters: {department, as_of, year, month}，从督查事项生成（另写的字段优先）",
     request="kind",
     query=openapi.DraftQueryIn,
     files=(openapi.DOCX_TYPE, openapi.PDF_TYPE),
@@ -242,7 +243,7 @@ def draft(kind: str) -> Response:
 
 @bp.post("/documents/<kind>")
 @openapi.doc(
-    summary="签发：编号、成文日期、存档、登记",
+    summary="签发：编号、成文日期、存档、登记。载荷可写 matter_id（督查事项）；督查工作台帐和督查报告可写 from_matters，从督查事项生成",
     request="kind",
     response=openapi.DocumentOut,
     status=201,
@@ -271,9 +272,10 @@ def list_documents() -> Response:
 
 
 @bp.get("/documents/<document_id>")
-@openapi.doc(summary="登记簿中的一份文件", response=openapi.DocumentOut)
+@openapi.doc(summary="登记簿中的一份文件，含截至 as_of（默认今天）的状态", response=openapi.DocumentOut, query=openapi.DocumentQueryIn)
 def show_document(document_id: str) -> Response:
-    return answer(openapi.DocumentOut, document_out(office().document(document_id, viewer=current_principal())))
+    as_of = parse_query(openapi.DocumentQueryIn, request.args).as_of
+    return answer(openapi.DocumentOut, document_out(office().document(document_id, viewer=current_principal(), as_of=as_of)))
 
 
 @bp.get("/documents/<document_id>/docx")

@@ -85,6 +85,7 @@ def create_matter() -> Response:
     request=openapi.MatterImportIn,
     response=openapi.MatterList,
     status=201,
+    upload={"year": "integer", "department": "string"},
 )
 def import_matters() -> Response:
     upload = _upload()
@@ -93,7 +94,7 @@ def import_matters() -> Response:
         views = matters().import_spreadsheet(upload[0], upload[1], _form_defaults(), actor=actor)
     else:
         body = api.parse_body(openapi.MatterImportIn, api.json_body(), "导入请求的内容有误")
-        views = matters().import_ledgers([body.ledger], actor=actor)
+        views = matters().import_ledgers([body.ledger], actor=actor, opened_on=body.opened_on)
     return api.answer(openapi.MatterList, [matter_out(v) for v in views], 201)
 
 
@@ -134,6 +135,7 @@ def report_progress(matter_id: str) -> Response:
     request=openapi.ProgressImportIn,
     response=openapi.ProgressList,
     status=201,
+    upload={},
 )
 def import_progress() -> Response:
     upload = _upload()

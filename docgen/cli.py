@@ -168,7 +168,6 @@ def _month_option(ctx: click.Context, param: click.Parameter, value: str | None)
     return year, month
 
 
-STATES = {"issued": "有效", "voided": "已作废", "overdue": "已逾期"}
 
 
 @main.command(context_settings=CONTEXT)
@@ -178,34 +177,36 @@ STATES = {"issued": "有效", "voided": "已作废", "overdue": "已逾期"}
 @click.option("--status", type=click.Choice(["issued", "voided"]), help="issued（有效）或 voided（已作废）")
 @click.option("--recipient", help="收文单位（包含）")
 @click.option("-q", "--query", "q", help="关键词：文号、单位、事项……")
-@click.option("--overdue", is_flag=True, help="只列回复期限已过、尚未问责的督办提示")
+@click.option("--overdue", is_flag=True, help="只列逾期未回复、尚未发出下一步的文件")
+@click.option("--state", type=click.Choice(["issued", "replied", "overdue", "escalated", "voided"]),
+              help="按状态：issued（已签发）、replied（已回复）、overdue（逾期）、escalated（已升级）、voided（已作废）")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="按哪一天计算状态，如 2026-11-30；默认今天")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500), help="最多列出几份")
-def register(kind, year, month, status, recipient, q, overdue, as_json, limit) -> None:
+def register(kind, year, month, status, recipient, q, overdue, state, as_of, as_json, limit) -> None:
     """查看和检索登记簿：每份文件的文号、状态和回复期限。"""
     from docgen.services.register import RegisterQuery
+    from docgen.services.states import STATE_NAMES
 
     month_year, month_number = month if month else (None, None)
     query = RegisterQuery(kind=kind, year=year or month_year, month=month_number, status=status, recipient=recipient, q=q,
-                          overdue=overdue, per_page=limit)
+                          overdue=overdue, state=state, as_of=as_of.date() if as_of else None, per_page=limit)
     try:
         office = _office()
         items, total = office.search(query)
-        late = {d.id for d in office.search(dataclasses.replace(query, overdue=True, page=1, per_page=500))[0]} if items else set()
     except DocgenError as error:
         _fail(error)
         return
     if as_json:
         rows = [
-            {**_plain(d), "state": "overdue" if d.id in late else d.status}
+            {**_plain(d), "state": d.state}
             for d in items
         ]
         click.echo(json.dumps({"total": total, "items": rows}, ensure_ascii=False, indent=2))
         return
     table = [["成文日期", "文号", "标题", "收文单位", "状态", "回复期限", "id"]]
     for d in items:
-        state = STATES["overdue"] if d.id in late else STATES.get(d.status, d.status)
-        table.append([d.issued_on.isoformat(), d.number or "—", d.title, d.recipient or "", state,
+        table.append([d.issued_on.isoformat(), d.number or "—", d.title, d.recipient or "", STATE_NAMES[d.state],
                       d.due_on.isoformat() if d.due_on else "—", d.id])
     if items:
         click.echo(format_table(table))
@@ -216,7 +217,13 @@ def _plain(paper: Any) -> dict[str, Any]:
     """A paper as JSON-able values (dates as ISO text), without its payload."""
     out = dataclasses.asdict(paper)
     out.pop("payload", None)
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in out.items()}
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+    return plain(out)
 
 
 def format_table(rows: list[list[str]]) -> str:
@@ -477,8 +484,17 @@ from docgen.cli_report import report_command  # noqa: E402  (a command of its ow
 
 main.add_command(report_command)
 
-if __name__ == "__main__":
-    main(prog_name="docgen")
+from docgen.cli_matters import matters_command  # noqa: E402  (a command of its own module)
+
+main.add_command(matters_command)
+
 from docgen.cli_preflight import preflight_command  # noqa: E402  (a command of its own module)
 
 main.add_command(preflight_command)
+
+from docgen.cli_escalate import escalate_command  # noqa: E402  (a command of its own module)
+
+main.add_command(escalate_command)
+
+if __name__ == "__main__":
+    main(prog_name="docgen")

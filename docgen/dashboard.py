@@ -5,10 +5,12 @@ A thin page over ``docgen.services.dashboard``; the kind picker lives at ``/draf
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 
 from docgen.access import current_principal
+from docgen.errors import DocgenError
 from docgen.services.dashboard import clerk_dashboard
+from docgen.services.escalations import run_escalations
 
 bp = Blueprint("dashboard", __name__)
 WEEKDAYS = "一二三四五六日"
@@ -19,8 +21,28 @@ COMING_DAYS = 14
 def home() -> str:
     office = current_app.extensions["docgen"]
     board = clerk_dashboard(office, current_principal(), COMING_DAYS)
+    runs: dict[str, dict] = {}  # the escalation run, one button per next kind: its title and how many papers
+    for a in board.overdue:
+        if a.next_step and a.next_step.field:
+            runs.setdefault(a.next_step.kind, {"title": a.next_step.title, "count": 0})["count"] += 1
+    principal = current_principal()
+    may_run = principal is None or principal.role in ("admin", "clerk")
     return render_template("dashboard.html", board=board, weekday=lambda d: "周" + WEEKDAYS[d.weekday()],
-                           matters=matters_by_light(office))
+                           matters=matters_by_light(office), runs=runs if may_run else {})
+
+
+@bp.post("/escalations/run")
+def escalate():
+    """The dashboard's button: the next paper for every overdue one, issued as one batch; then its progress page."""
+    office = current_app.extensions["docgen"]
+    try:
+        batch = run_escalations(office, None, True, request.form.get("next_kind") or None)
+    except DocgenError as error:
+        details = "；".join(d.msg for d in error.details)
+        flash(error.message + (f"：{details}" if details else ""), "error")
+        return redirect(url_for("dashboard.home"), code=303)
+    flash(f"已开始为 {batch['total']} 份逾期文件签发下一步文件。", "success")
+    return redirect(url_for("web.batch_page", batch_id=batch["id"]), code=303)
 
 
 def matters_by_light(office) -> dict[str, list]:

@@ -92,6 +92,24 @@ class NotReady(Conflict):
     code = "not_ready"
 
 
+class PaperVoided(Conflict):
+    """The paper was voided: nothing more is recorded against it."""
+
+    code = "paper_voided"
+
+
+class AlreadyReplied(Conflict):
+    """The paper's written reply is already recorded."""
+
+    code = "already_replied"
+
+
+class AlreadyEscalated(Conflict):
+    """The paper already has a next step in its chain that is not voided."""
+
+    code = "already_escalated"
+
+
 class PayloadTooLarge(DocgenError):
     """The body is larger than the configured limit."""
 
@@ -111,6 +129,24 @@ class InvalidPayload(DocgenError):
 
     status = 422
     code = "invalid_payload"
+
+
+class NoReplyAsked(InvalidPayload):
+    """The paper asks for no written reply (it has no reply deadline)."""
+
+    code = "no_reply_asked"
+
+
+class NotOverdue(InvalidPayload):
+    """The next step of a chain while the paper it follows is not overdue (and no ``force_reason``)."""
+
+    code = "not_overdue"
+
+
+class WrongKind(InvalidPayload):
+    """The paper named is not of the kind this step follows."""
+
+    code = "wrong_kind"
 
 
 class TemplateRejected(InvalidPayload):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Flask, current_app, request
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.kinds import KINDS
@@ -39,6 +39,17 @@ class ErrorOut(BaseModel):
     details: list[ErrorDetailOut]
 
 
+def _iso_day(value: Any) -> Any:
+    """A day in a query string is written 2026-11-30, never as a count of seconds ("0")."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("应为日期，格式如 2026-11-30")
+    return value
+
+
+# a day given in a query string: ISO format only
+QueryDay = Annotated[dt.date, BeforeValidator(_iso_day)]
+
+
 class KindSummary(BaseModel):
     kind: str
     title: str
@@ -60,6 +71,19 @@ class Links(BaseModel):
     pdf: str = Field(description="PDF")
 
 
+class ReplyOut(BaseModel):
+    """The written reply (书面回复) recorded for a paper."""
+
+    received_on: dt.date = Field(description="收到书面回复的日期")
+    summary: str = Field(description="回复的主要内容")
+    on_time: bool = Field(description="是否在回复期限内收到")
+    filename: str | None = Field(None, description="附件的文件名（有附件时）")
+    recorded_by: str | None = Field(None, description="登记人")
+
+
+PAPER_STATES = ("issued", "replied", "overdue", "escalated", "voided")
+
+
 class DocumentSummaryOut(BaseModel):
     """A register entry as lists show it."""
 
@@ -77,6 +101,11 @@ class DocumentSummaryOut(BaseModel):
     batch_id: str | None = None
     issued_by: str | None = Field(default=None, description="签发人（用户名或令牌名）")
     voided_by: str | None = Field(default=None, description="作废人")
+    state: Literal[PAPER_STATES] = Field(description="截至 as_of 的状态：issued 已签发、replied 已回复、overdue 逾期未回复、escalated 已发下一步、voided 已作废")  # type: ignore[valid-type]
+    as_of: dt.date = Field(description="状态的计算日期")
+    days_overdue: int | None = Field(None, description="超过回复期限的天数（逾期或已升级且未回复时）")
+    reply: ReplyOut | None = Field(None, description="书面回复（截至 as_of 已收到时）")
+    followed_by: str | None = Field(None, description="依据本文件发出的下一步文件（如问责通知书）的 id")
     links: Links
 
 
@@ -104,7 +133,9 @@ class RegisterQueryIn(BaseModel):
     status: Literal["issued", "voided"] | None = None
     recipient: str | None = Field(None, max_length=200, description="收文单位（包含）")
     q: str | None = Field(None, max_length=200, description="关键词：文号、单位、事项……")
-    overdue: bool = Field(False, description="只列回复期限已过、尚未问责的督办提示")
+    overdue: bool = Field(False, description="只列逾期未回复、尚未发出下一步的文件（同 state=overdue）")
+    state: Literal[PAPER_STATES] | None = Field(None, description="状态：issued、replied、overdue、escalated、voided")  # type: ignore[valid-type]
+    as_of: QueryDay | Literal[""] | None = Field(None, description="按哪一天计算状态（如 2026-11-30）；不写或空 = 今天")
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(50, ge=1, le=500)
 
@@ -115,6 +146,50 @@ class DraftQueryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["docx", "pdf"] | None = Field(None, description="docx 或 pdf；不写时按 Accept 头，默认 docx")
+
+
+class DocumentQueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: QueryDay | Literal[""] | None = Field(None, description="按哪一天计算状态（如 2026-11-30）；不写或空 = 今天")
+
+
+class ReplyIn(BaseModel):
+    """A written reply, as JSON (or as a multipart form with a ``file``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    received_on: dt.date = Field(description="收到书面回复的日期，不早于成文日期、不晚于今天")
+    summary: str = Field(min_length=1, max_length=2000, description="回复的主要内容")
+
+
+class EscalationOut(BaseModel):
+    """An overdue paper and the next kind of its escalation chain."""
+
+    document: DocumentSummaryOut
+    next_kind: str = Field(description="链条中下一步文件的种类 id")
+    next_title: str = Field(description="下一步文件的名称")
+    days_overdue: int = Field(description="超过回复期限的天数")
+
+
+class EscalationList(RootModel[list[EscalationOut]]):
+    pass
+
+
+class EscalationQueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: QueryDay | Literal[""] | None = Field(None, description="按哪一天计算逾期（如 2026-11-30，不晚于今天）；不写或空 = 今天")
+
+
+class EscalationRunIn(BaseModel):
+    """The run of the escalation list: the next paper of every overdue one, as one batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: dt.date | None = Field(None, description="按哪一天计算逾期，不晚于今天；默认今天")
+    issue: bool = Field(False, description="true：编号签发；false：只生成草稿")
+    next_kind: str | None = Field(None, description="下一步文件的种类；逾期文件的下一步不止一种时必填")
 
 
 class VoidIn(BaseModel):
@@ -419,6 +494,7 @@ class MatterImportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ledger: dict[str, Any] = Field(description="重点工作台帐的载荷：year、department、rows[{work, measures}]，见 GET /api/v1/kinds/key-work-ledger")
+    opened_on: dt.date | None = Field(None, description="立项日期（如台帐报送之日），在台帐年度内且不晚于今天；不写为今天")
 
 
 class ProgressImportIn(BaseModel):
@@ -443,18 +519,22 @@ def doc(
     query: type[BaseModel] | dict[str, Any] | None = None,
     files: bool | tuple[str, ...] = False,
     headers: dict[str, str] | None = None,
+    upload: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Note what an endpoint takes and gives, for the OpenAPI document.
 
     ``query`` is a pydantic model of the query string (its fields, types and
     ranges are documented, and any other parameter is refused with 422) or,
     shorter, ``{"name": "integer" | ("choice", ...)}``. ``files`` is the media
-    types of a file answer (True: any of .docx, .pdf, .zip).
+    types of a file answer (True: any of .docx, .pdf, .zip). ``upload`` says the
+    endpoint also takes a multipart upload (``file``) with these other form
+    fields (``{"year": "integer"}``), besides its JSON body.
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
         view._openapi = dict(  # type: ignore[attr-defined]
-            summary=summary, request=request, response=response, status=status, query=query or {}, files=files, headers=headers or {}
+            summary=summary, request=request, response=response, status=status, query=query or {}, files=files, headers=headers or {},
+            upload=upload,
         )
         return view
 
@@ -560,6 +640,10 @@ def build(app: Flask) -> dict[str, Any]:
                 op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": upload}}}
             elif request is not None:
                 op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema_ref(request, components)}}}
+            if spec.get("upload") is not None and "requestBody" in op:
+                fields = {"file": {"type": "string", "format": "binary"}} | {k: {"type": v} for k, v in spec["upload"].items()}
+                op["requestBody"]["content"]["multipart/form-data"] = {
+                    "schema": {"type": "object", "required": ["file"], "properties": fields, "additionalProperties": False}}
             responses: dict[str, Any] = {}
             ok = {"description": "成功"}
             if spec["files"]:

@@ -51,9 +51,12 @@ from docgen.errors import (
     NotFound,
 )
 from docgen.kinds import KINDS, Kind, get_kind
+from docgen.services.dashboard import next_step
 from docgen.services.dates import format_official_date
 from docgen.services.office import Office, RenderedFile
 from docgen.services.register import RegisterQuery
+from docgen.services.replies import ReplyFile
+from docgen.services.states import STATE_NAMES
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
@@ -543,15 +546,41 @@ def example_sheet(kind_id: str, fmt: str) -> Response:
 
 @bp.get("/documents/<document_id>")
 def document(document_id: str) -> str:
-    doc = office().document(document_id, viewer=current_principal())
-    overdue = doc.id in overdue_ids(RegisterQuery(q=doc.number)) if doc.number else False
+    viewer = current_principal()
+    doc = office().document(document_id, viewer=viewer)
+    step = next_step(office().profile, doc.kind) if doc.state == "overdue" else None
+    can_reply = bool(doc.due_on and doc.state in ("issued", "overdue", "escalated") and doc.reply is None
+                     and (viewer is None or viewer.role in ("admin", "clerk", "department")))
     return render_template(
         "document.html",
         doc=doc,
         kind=KINDS.get(doc.kind),
-        overdue=overdue,
+        overdue=doc.state == "overdue",
+        step=step,
+        can_reply=can_reply,
+        today=office().today(),
         just_issued=bool(request.args.get("issued")),
     )
+
+
+@bp.post("/documents/<document_id>/reply")
+def reply_submit(document_id: str):
+    """登记书面回复 from the paper's page; a bad field is said in Chinese and nothing is recorded."""
+    back = url_for("web.document", document_id=document_id)
+    upload = request.files.get("file")
+    file = ReplyFile(upload.filename, upload.read()) if upload is not None and upload.filename else None
+    try:
+        doc = office().record_reply(document_id, request.form.get("received_on"), request.form.get("summary"), file,
+                                    actor=current_principal())
+    except NotFound:
+        raise
+    except DocgenError as error:
+        details = "；".join(d.msg for d in error.details)
+        flash(error.message + (f"：{details}" if details else ""), "error")
+        return redirect(back, code=303)
+    timing = "按期" if doc.reply and doc.reply.on_time else "逾期"
+    flash(f"已登记{doc.number or doc.title}的书面回复（{timing}，{doc.reply.received_on.isoformat() if doc.reply else ''} 收到）。", "success")
+    return redirect(back, code=303)
 
 
 @bp.post("/documents/<document_id>/void")
@@ -606,7 +635,7 @@ def register_page() -> tuple[str, int]:
         labels = {"kind": "种类", "year": "年度", "month": "月份", "status": "状态", "page": "页码"}
         problems = [f"{labels.get(d.loc.split('.')[-1], d.loc)}：{d.msg}" for d in error.details] or [error.message]
         query, items, total = RegisterQuery(per_page=PER_PAGE), [], 0
-    late = overdue_ids(query) if items else set()
+    late = {d.id for d in items if d.state == "overdue"}
     pages = max(1, -(-total // PER_PAGE))
 
     def page_url(page: int) -> str:
@@ -627,15 +656,6 @@ def register_page() -> tuple[str, int]:
         here=request.full_path.rstrip("?"),
     )
     return html, (422 if problems else 200)
-
-
-def overdue_ids(query: RegisterQuery) -> set[str]:
-    """Ids of the reminders among the query's results whose reply deadline passed with no follow-up (已逾期)."""
-    if query.kind not in (None, "supervision-prompt") or query.status == "voided":
-        return set()
-    late = RegisterQuery(**{**query.__dict__, "kind": "supervision-prompt", "overdue": True, "page": 1, "per_page": 500})
-    items, _ = office().search(late, viewer=current_principal())
-    return {d.id for d in items}
 
 
 # -- batches --------------------------------------------------------------------------------------
@@ -766,6 +786,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_size, "size")
     app.add_template_global(_static_url, "static_url")
     app.add_template_global(STATUS_TITLES, "STATUS_TITLES")
+    app.add_template_global(STATE_NAMES, "STATE_NAMES")
 
 
 def exempt_api_from_csrf(app: Flask) -> None:

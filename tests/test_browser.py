@@ -264,3 +264,25 @@ def test_the_dashboard_shows_an_overdue_reminder_with_its_next_step(page, live_s
     row.get_by_role("link", name="起草督查问责通知书").click()
     page.wait_for_url("**/kinds/accountability-notice?**")
     assert page.input_value("[name=prompt_number]") == number
+
+
+def test_a_written_reply_recorded_on_the_papers_page_takes_it_off_the_dashboard(page, live_server):
+    import datetime as dt
+
+    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    body = {"recipient": "区眼科医院", "matter": "医疗废物处置", "findings": ["落实进展缓慢"], "reply_days": 3, "issued_on": day,
+            "count_calendar_days": True, "date_reason": "补录"}
+    answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
+    assert answer.status_code == 201, answer.text
+    paper_id = answer.json()["id"]
+    page.goto(f"/documents/{paper_id}")
+    assert page.locator("#paper-state").inner_text() == "已逾期"
+    page.fill("#reply-summary", "已完成医疗废物规范处置整改")
+    page.set_input_files("#reply-file", files=[{"name": "整改报告.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 reply"}])
+    page.click("button:has-text('登记回复')")
+    page.wait_for_selector("#reply")
+    assert page.locator("#paper-state").inner_text() == "已回复"
+    assert "已完成医疗废物规范处置整改" in page.locator("#reply").inner_text() and "逾期" in page.locator("#reply").inner_text()
+    shot(page, "13-reply-recorded")
+    page.goto("/")
+    assert page.locator(f"tr[data-id='{paper_id}']").count() == 0

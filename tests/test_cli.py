@@ -118,7 +118,7 @@ def test_register_table_shows_state_and_deadline_aligned(tmp_path, data_dir):
     column = wcswidth(header[: header.index("状态")])
     for line in lines[1:]:
         cells = line.split()
-        state = next(c for c in cells if c in ("有效", "已作废", "已逾期"))
+        state = next(c for c in cells if c in ("已签发", "已回复", "已逾期", "已升级", "已作废"))
         assert wcswidth(line[: line.index(state)]) == column, listing.stdout
     late = next(line for line in lines if "区人民医院" in line)
     assert "已逾期" in late and "2026-11-09" in late  # 5 working days after 11月2日

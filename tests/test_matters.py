@@ -92,6 +92,20 @@ def test_the_yellow_warning_days_come_from_the_profile(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path / "d"), "TESTING": True, "SECRET_KEY": "t", "PROFILE": str(profile)})
     made = register(app.test_client(), deadline=days(app, 15))
     assert made["light"] == "yellow" and made["code"].startswith("测督项〔")
+    forestry = create_app({"DATA_DIR": str(tmp_path / "f"), "TESTING": True, "SECRET_KEY": "t", "PROFILE": "forestry"})
+    made = register(forestry.test_client(), deadline=days(forestry, 15))
+    assert made["light"] == "green" and made["code"].startswith("林督项〔")
+
+
+def test_a_bad_matters_table_in_the_profile_stops_the_start(tmp_path):
+    from docgen.errors import ProfileError
+    from docgen.profile import DEFAULT_PROFILE, load_profile
+
+    for bad, words in (("warning_days = -1", "warning_days"), ('colour = "red"', "colour")):
+        profile = tmp_path / "p.toml"
+        profile.write_text(DEFAULT_PROFILE.read_text(encoding="utf-8").replace("warning_days = 7", bad), encoding="utf-8")
+        with pytest.raises(ProfileError, match=words):
+            load_profile(profile)
 
 
 # -- progress, 报结, 撤销 ---------------------------------------------------------------------------------
@@ -202,6 +216,10 @@ def test_milestones_are_read_from_the_ledgers_measures():
     assert parse_milestones("全年推进；5月：中期检查", 2026) == [Milestone(None, "全年推进"), Milestone(dt.date(2026, 5, 31), "中期检查")]
     assert parse_milestones("2月30日：上报", 2026) == [Milestone(None, "2月30日：上报")]
     assert parse_milestones("13月：x", 2026) == [Milestone(None, "13月：x")]
+    assert parse_milestones("1月：动员；3、4月：集中检查；6月：总结", 2026) == [
+        Milestone(dt.date(2026, 1, 31), "动员"), Milestone(None, "3、4月：集中检查"), Milestone(dt.date(2026, 6, 30), "总结"),
+    ]
+    assert parse_milestones("三、四月：检查", 2026) == [Milestone(None, "三、四月：检查")]
 
 
 def ledger(app, **fields) -> dict:
@@ -288,8 +306,11 @@ def test_an_overdue_paper_about_a_matter_turns_it_red(app, client):
     shown = client.get(matter["links"]["self"]).json
     assert shown["light"] == "red" and "回复期限" in shown["light_reason"]
     assert shown["papers"][0]["state"] == "overdue"
-    if shown["papers"][0]["state"] != "overdue":  # pragma: no cover
-        pytest.fail("paper state")
+    assert shown["timeline"][1]["type"] == "paper" and shown["timeline"][1]["text"].endswith("（逾期未回复）")
+    # voided, the paper no longer turns the matter red
+    assert client.post(f"/api/v1/documents/{answer.json['id']}/void", json={"reason": "发错"}).status_code == 200
+    shown = client.get(matter["links"]["self"]).json
+    assert shown["light"] == "green" and shown["papers"][0]["state"] == "voided" and shown["timeline"][1]["text"].endswith("（已作废）")
 
 
 # -- papers drafted from the matters -------------------------------------------------------------------------

@@ -409,7 +409,7 @@ def test_register_marks_overdue_reminders_and_offers_the_accountability_notice(c
     row_fresh = page[page.index(f'data-id="{fresh["id"]}"'):]
     row_fresh = row_fresh[: row_fresh.index("</tr>")]
     assert "已逾期" not in row_fresh
-    assert "起草问责通知书" in text(client.get(f"/documents/{old['id']}"))
+    assert "起草督查问责通知书" in text(client.get(f"/documents/{old['id']}"))
     page = text(client.get("/register?overdue=1"))
     assert old["number"] in page and fresh["number"] not in page
 

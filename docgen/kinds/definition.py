@@ -61,6 +61,7 @@ class CommonField:
     annotation: Any
     constraints: dict[str, Any] = field(default_factory=dict)
     reply_only: bool = False  # only kinds with a reply period take it
+    follows_only: bool = False  # only the later steps of a chain (kinds that follow another) take it
 
 
 # The fields every kind accepts besides its own (README "Fields every kind
@@ -81,6 +82,16 @@ COMMON_FIELDS: tuple[CommonField, ...] = (
         "count_calendar_days", "按自然日计算期限",
         "勾选后回复期限按自然日计算（如该年的节假日安排尚未收录，无法按工作日计算时）",
         bool, reply_only=True,
+    ),
+    CommonField(
+        "follows", "所依据的文件",
+        "本文件所跟进（升级）的上一步文件的文号；与该种类自己的文号字段（如 prompt_number）同义",
+        Text, {"max_length": 100}, follows_only=True,
+    ),
+    CommonField(
+        "force_reason", "提前下发理由",
+        "所依据的文件尚未逾期（回复期限未到或已回复）而需下发本文件时，写明理由（记入登记簿）",
+        Text, {"max_length": 1000}, follows_only=True,
     ),
 )
 
@@ -312,7 +323,7 @@ def load_kind(path: str | Path, template_dir: Path | None = None) -> Kind:
     common = {
         c.name: (c.annotation | None, Field(default=None, title=c.title, description=c.description, **c.constraints))
         for c in COMMON_FIELDS
-        if c.name not in own and (reply_days or not c.reply_only)
+        if c.name not in own and (reply_days or not c.reply_only) and (follows is not None or not c.follows_only)
     }
     model = create_model(model_name, __base__=Payload, **own, **common)
     marks = {s.marks: s.options for s in specs if s.marks}

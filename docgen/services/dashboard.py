@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from docgen.kinds import KINDS
 from docgen.profile import Profile
@@ -18,6 +18,7 @@ from docgen.services.accounts import Principal
 from docgen.services.calendar import CalendarEntry, coming_duties
 from docgen.services.db import Document
 from docgen.services.register import Paper, paper_of
+from docgen.services.states import state_condition
 
 MOST_PAPERS = 200
 
@@ -77,14 +78,12 @@ def next_step(profile: Profile, kind_id: str) -> NextStep | None:
 def awaiting_replies(office, today: dt.date, viewer: Principal | None = None) -> list[AwaitingPaper]:
     """Issued papers with a reply deadline and no next step issued yet, soonest deadline first.
 
-    (Written replies are not recorded in the register yet; once they are, a
-    replied paper leaves this list.)
+    A paper whose written reply came in leaves this list (``docgen.services.states``).
 
     A department sees only the papers addressed to it.
     """
     titles = {k: v.title for k, v in KINDS.items()}
-    escalated = select(Document.follows_id).where(Document.follows_id.is_not(None), Document.status == "issued")
-    conditions = [Document.status == "issued", Document.due_on.is_not(None), Document.id.not_in(escalated)]
+    conditions = [Document.due_on.is_not(None), or_(state_condition("issued", today), state_condition("overdue", today))]
     if viewer is not None and viewer.is_department:
         conditions.append(Document.recipient == viewer.department)
     with office.register.reading() as session:

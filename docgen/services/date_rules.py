@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.kinds import Kind, Payload
 from docgen.services.db import Document
+from docgen.services.register import transaction_cache
 from docgen.services.untrusted import check_text
 
 MAX_DATE_REASON = 1000
@@ -62,21 +63,33 @@ def check_signing_date(
 
 
 def check_series_order(session: Session, kind: Kind, payload: Payload, organisation: str, issued_on: dt.date, number: str) -> None:
-    """Inside the issuing transaction, once the number is taken: refuse an earlier date than the series' latest, unless explained."""
-    if date_reason(payload):
+    """Inside the issuing transaction, once the number is taken: refuse an earlier date than the series' latest, unless explained.
+
+    The series' latest date is looked up once a transaction and then kept up to date (a batch issues many papers in one).
+    """
+    cache = transaction_cache(session)
+    key = ("latest", kind.id, organisation, issued_on.year)
+    if key in cache:
+        latest = cache[key]
+    elif date_reason(payload):
         return
-    latest = session.execute(
-        select(func.max(Document.issued_on)).where(
-            Document.kind == kind.id, Document.organisation == organisation, Document.year == issued_on.year,
-            Document.seq.is_not(None),
-        )
-    ).scalar_one_or_none()
+    else:
+        latest = session.execute(
+            select(func.max(Document.issued_on)).where(
+                Document.kind == kind.id, Document.organisation == organisation, Document.year == issued_on.year,
+                Document.seq.is_not(None),
+            )
+        ).scalar_one_or_none()
+    if date_reason(payload):
+        cache[key] = max(latest, issued_on) if latest else issued_on
+        return
     if latest is not None and issued_on < latest:
         raise InvalidPayload(
             "成文日期早于本系列已签发的最新文件",
             [ErrorDetail(_loc(kind), f"{issued_on.isoformat()} 早于本系列已签发的最新文件的成文日期 {latest.isoformat()}，"
                                      f"却将得到更大的文号 {number}：如确需补发，请在“日期说明”（date_reason）写明理由")],
         )
+    cache[key] = max(latest, issued_on) if latest else issued_on
 
 
 __all__ = ["check_series_order", "check_signing_date", "date_reason"]

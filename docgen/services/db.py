@@ -261,6 +261,21 @@ class ProgressReport(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Reply(Base):
+    """The written reply (书面回复) to a paper that asks for one; at most one a paper."""
+
+    __tablename__ = "replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), unique=True)
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    # the reply as the unit sent it (a scan or its .docx), in the file store
+    file_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    recorded_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 

@@ -18,7 +18,6 @@ Knows nothing of Flask: the API, the form, the CLI and the reports call it.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 import uuid
@@ -37,6 +36,7 @@ from docgen.kinds.base import Text
 from docgen.services.accounts import Principal
 from docgen.services.audit import audit_entry
 from docgen.services.db import Document, Matter, ProgressReport, utcnow
+from docgen.services.milestones import Milestone, parse_milestones
 from docgen.services.payloads import EARLIEST_DATE, LATEST_DATE, details_from, validate_payload
 from docgen.services.register import format_number
 from docgen.services.untrusted import search_words, text_problems
@@ -45,7 +45,7 @@ STATUSES = {"open": "在办", "done": "已报结", "cancelled": "已撤销"}
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 PERIODS = {"weekly": "周报", "monthly": "月报", "special": "专报"}
 LEDGER_KIND = "key-work-ledger"
-SERIES_KIND = "matter"  # the matters' code series in the register's number table
+SERIES_KIND = "matter:code"  # the matters' code series in the number table (a colon: never a kind id)
 MAX_MILESTONES = 100
 
 
@@ -140,13 +140,6 @@ class MatterQuery:
 
 # -- what the service hands out ------------------------------------------------------------------
 @dataclass(frozen=True)
-class Milestone:
-    due_on: dt.date | None
-    measure: str
-    done_on: dt.date | None = None
-
-
-@dataclass(frozen=True)
 class Progress:
     id: int
     matter_id: str
@@ -223,51 +216,6 @@ class MatterView:
     @property
     def light_title(self) -> str:
         return LIGHTS.get(self.light or "", "")
-
-
-# -- milestones from a ledger's text ------------------------------------------------------------
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_CHINESE_MONTHS = {"元": 1, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11, "十二": 12}
-_SEPARATORS = "；;。，,、 \t\r\n　"
-# "3月：" "3月份：" "三月：" "12月底：" "10月15日：" at the start of the text or after a separator;
-# a range ("3-4月"), a season ("每季度末月") or a month without a colon is no marker: nothing is guessed
-_MARKER = re.compile(
-    r"(?<![^；;。，,、\s])"
-    r"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[元一二三四五六七八九])月(?:份)?"
-    r"(?:(?P<day>3[01]|[12][0-9]|0?[1-9])日)?(?:底)?\s*[:：]"
-)
-
-
-def parse_milestones(text: str, year: int) -> list[Milestone]:
-    """The milestones a ledger's 具体措施 states, in their order.
-
-    ``"3月：完成方案；6月：中期评估；12月：总结"`` gives three milestones due at
-    the end of March, June and December of YEAR (a day, ``10月15日：``, is taken
-    as written). Full-width and half-width colons and digits, ``3月份``,
-    ``三月`` and the separators ；;。，,、 and line breaks are read; text before
-    the first month, or text that names no month, is one undated milestone.
-    """
-    probe = text.translate(_FULL_WIDTH_DIGITS)  # same length: positions in probe are positions in text
-    marks = list(_MARKER.finditer(probe))
-    out: list[Milestone] = []
-    head = text[: marks[0].start() if marks else len(text)].strip(_SEPARATORS)
-    if head:
-        out.append(Milestone(None, head))
-    for i, mark in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        measure = text[mark.end():end].strip(_SEPARATORS)
-        if not measure:
-            continue
-        raw = mark.group("month")
-        month = int(raw) if raw.isdigit() else _CHINESE_MONTHS[raw]
-        day = int(mark.group("day")) if mark.group("day") else calendar.monthrange(year, month)[1]
-        try:
-            due = dt.date(year, month, day)
-        except ValueError:  # 2月30日: not a day; keep the words, undated
-            out.append(Milestone(None, text[mark.start():end].strip(_SEPARATORS)))
-            continue
-        out.append(Milestone(due, measure))
-    return out
 
 
 # -- lights --------------------------------------------------------------------------------------
@@ -353,7 +301,7 @@ def _dates_outside(values: Any, loc: str) -> list[ErrorDetail]:
     return found
 
 
-def _at(prefix: str, name: str) -> str:
+def field_path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
@@ -390,12 +338,12 @@ class Matters:
         opened = body.opened_on or today
         errors = []
         if opened > today:
-            errors.append(ErrorDetail(_at(prefix, "opened_on"), f"立项日期不能晚于今天（{today.isoformat()}）"))
+            errors.append(ErrorDetail(field_path(prefix, "opened_on"), f"立项日期不能晚于今天（{today.isoformat()}）"))
         if body.deadline < opened:
-            errors.append(ErrorDetail(_at(prefix, "deadline"), f"办结时限不能早于立项日期 {opened.isoformat()}"))
+            errors.append(ErrorDetail(field_path(prefix, "deadline"), f"办结时限不能早于立项日期 {opened.isoformat()}"))
         for i, m in enumerate(body.milestones):
             if m.done_on and m.done_on > today:
-                errors.append(ErrorDetail(_at(prefix, f"milestones.{i}.done_on"), "完成日期不能晚于今天"))
+                errors.append(ErrorDetail(field_path(prefix, f"milestones.{i}.done_on"), "完成日期不能晚于今天"))
         if errors:
             raise InvalidPayload("督查事项的日期有误", errors)
 
@@ -426,30 +374,32 @@ class Matters:
         return matter
 
     # -- from a 重点工作台帐 -------------------------------------------------------------------------
-    def matters_of_ledger(self, ledger: Any, prefix: str = "ledger") -> list[MatterIn]:
-        """The matters a 重点工作台帐 payload gives: one per row, milestones read from its 具体措施."""
+    def matters_of_ledger(self, ledger: Any, prefix: str = "ledger", opened_on: dt.date | None = None) -> list[MatterIn]:
+        """The matters a 重点工作台帐 payload gives: one per row, milestones read from its 具体措施; opened on OPENED_ON (default today)."""
         kind = get_kind(LEDGER_KIND)
         payload = validate_payload(kind, ledger, prefix)
         year, department = payload.year, payload.department
         today = self.today()
+        if opened_on is not None and (opened_on > today or opened_on.year != year):
+            raise InvalidPayload("立项日期有误", [ErrorDetail("opened_on", f"应在台帐年度 {year} 年内，且不晚于今天（{today.isoformat()}）")])
         deadline = dt.date(year, 12, 31)
         if deadline < today:
-            raise InvalidPayload("台帐年度已过，不能据此立项", [ErrorDetail(_at(prefix, "year"), f"{year} 年度已结束")])
+            raise InvalidPayload("台帐年度已过，不能据此立项", [ErrorDetail(field_path(prefix, "year"), f"{year} 年度已结束")])
         out = []
         errors = []
         for i, row in enumerate(payload.rows):
             if len(row.work) > 500:
-                errors.append(ErrorDetail(_at(prefix, f"rows.{i}.work"), "作为督查事项名称不能超过 500 个字"))
+                errors.append(ErrorDetail(field_path(prefix, f"rows.{i}.work"), "作为督查事项名称不能超过 500 个字"))
                 continue
             milestones = parse_milestones(row.measures, year)
             if len(milestones) > MAX_MILESTONES:
-                errors.append(ErrorDetail(_at(prefix, f"rows.{i}.measures"), f"节点最多 {MAX_MILESTONES} 个"))
+                errors.append(ErrorDetail(field_path(prefix, f"rows.{i}.measures"), f"节点最多 {MAX_MILESTONES} 个"))
                 continue
             out.append(MatterIn(
                 title=row.work,
                 source=f"{year}年度重点工作台帐（{department}）",
                 department=department,
-                opened_on=today,
+                opened_on=opened_on or today,
                 deadline=deadline,
                 milestones=[MilestoneIn(due_on=m.due_on, measure=m.measure[:2000]) for m in milestones],
             ))
@@ -457,12 +407,13 @@ class Matters:
             raise InvalidPayload("重点工作台帐的内容不能立项", errors)
         return out
 
-    def import_ledgers(self, ledgers: Sequence[Any], actor: Principal | None = None, prefix: str = "ledger") -> list[MatterView]:
+    def import_ledgers(self, ledgers: Sequence[Any], actor: Principal | None = None, prefix: str = "ledger",
+                       opened_on: dt.date | None = None) -> list[MatterView]:
         """One matter per row of each ledger, all in one transaction; a row already registered is 409."""
         bodies: list[tuple[int, int, MatterIn, dict[str, Any]]] = []
         for li, ledger in enumerate(ledgers):
             where = prefix if len(ledgers) == 1 else f"{prefix}.{li}"
-            for ri, body in enumerate(self.matters_of_ledger(ledger, where)):
+            for ri, body in enumerate(self.matters_of_ledger(ledger, where, opened_on)):
                 bodies.append((li, ri, body, {"kind": LEDGER_KIND, "year": body.deadline.year, "department": body.department, "row": ri}))
         with self.register.writing() as session, session.begin():
             clashes = []
@@ -594,20 +545,20 @@ class Matters:
 
     def _add_progress(self, session: Session, matter: Matter, body: ProgressIn, actor: Principal | None, prefix: str) -> ProgressReport:
         if matter.status != "open":
-            raise Conflict(f"督查事项 {matter.code} {STATUSES[matter.status]}，不能再报送进展", [ErrorDetail(_at(prefix, "matter"), STATUSES[matter.status])])
+            raise Conflict(f"督查事项 {matter.code} {STATUSES[matter.status]}，不能再报送进展", [ErrorDetail(field_path(prefix, "matter"), STATUSES[matter.status])])
         today = self.today()
         reported = body.reported_on or today
         errors = []
         if reported > today:
-            errors.append(ErrorDetail(_at(prefix, "reported_on"), f"报送日期不能晚于今天（{today.isoformat()}）"))
+            errors.append(ErrorDetail(field_path(prefix, "reported_on"), f"报送日期不能晚于今天（{today.isoformat()}）"))
         if reported < matter.opened_on:
-            errors.append(ErrorDetail(_at(prefix, "reported_on"), f"报送日期不能早于立项日期 {matter.opened_on.isoformat()}"))
+            errors.append(ErrorDetail(field_path(prefix, "reported_on"), f"报送日期不能早于立项日期 {matter.opened_on.isoformat()}"))
         milestones = list(matter.milestones or [])
         for i, index in enumerate(body.milestones_done):
             if index >= len(milestones):
-                errors.append(ErrorDetail(_at(prefix, f"milestones_done.{i}"), f"没有第 {index} 个节点（共 {len(milestones)} 个，从 0 起）"))
+                errors.append(ErrorDetail(field_path(prefix, f"milestones_done.{i}"), f"没有第 {index} 个节点（共 {len(milestones)} 个，从 0 起）"))
         if len(set(body.milestones_done)) != len(body.milestones_done):
-            errors.append(ErrorDetail(_at(prefix, "milestones_done"), "同一节点只能写一次"))
+            errors.append(ErrorDetail(field_path(prefix, "milestones_done"), "同一节点只能写一次"))
         if errors:
             raise InvalidPayload("进展报告的内容有误", errors)
         for index in body.milestones_done:
@@ -679,12 +630,12 @@ class Matters:
                 key = entry.pop("matter", None)
                 matter = None
                 if not isinstance(key, str) or not key.strip():
-                    errors.append(ErrorDetail(_at(loc, "matter"), "必填：事项编号（或 id）"))
+                    errors.append(ErrorDetail(field_path(loc, "matter"), "必填：事项编号（或 id）"))
                 else:
                     try:
                         matter = self._visible(session, key, actor)
                     except NotFound:
-                        errors.append(ErrorDetail(_at(loc, "matter"), f"没有编号为 {key[:100]} 的督查事项"))
+                        errors.append(ErrorDetail(field_path(loc, "matter"), f"没有编号为 {key[:100]} 的督查事项"))
                 try:
                     body = validated(ProgressIn, entry, "进展报告的内容有误", loc)
                 except InvalidPayload as exc:
@@ -739,12 +690,18 @@ class Matters:
             exc.details = bounded_errors([ErrorDetail(_sheet_loc(d.loc), d.msg) for d in exc.details])
             raise
 
+    def payload_from_matters(self, kind: Kind, data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        """A 督查工作台帐 or 督查报告 payload drafted from the matters (``docgen.services.matter_drafts``)."""
+        from docgen.services.matter_drafts import payload_from_matters
+
+        return payload_from_matters(self, kind, data, prefix)
+
     # -- papers about a matter ---------------------------------------------------------------------
     def fill_paper(self, kind: Kind, data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         """A paper's payload that names ``matter_id``: its recipient and the work concerned (a ``matter``
         field) from the matter where the payload leaves them out; an unknown matter is 422."""
         key = data.get("matter_id")
-        loc = _at(prefix, "matter_id")
+        loc = field_path(prefix, "matter_id")
         if not isinstance(key, str):
             raise InvalidPayload("督查事项有误", [ErrorDetail(loc, "应为督查事项的 id 或编号（文字）")])
         with self.register.reading() as session:
@@ -755,100 +712,14 @@ class Matters:
                 raise InvalidPayload("督查事项已撤销", [ErrorDetail(loc, f"{matter.code} 已撤销：{matter.cancel_reason}")])
             filled = dict(data, matter_id=matter.id)
         fields = kind.model.model_fields
-        if kind.recipient_field and _blank(filled.get(kind.recipient_field)):
+        if kind.recipient_field and is_blank(filled.get(kind.recipient_field)):
             filled[kind.recipient_field] = matter.department
-        if "matter" in fields and _blank(filled.get("matter")):
+        if "matter" in fields and is_blank(filled.get("matter")):
             filled["matter"] = matter.title
         return filled
 
 
-    # -- papers drafted from the matters ------------------------------------------------------------
-    def payload_from_matters(self, kind: Kind, data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-        """A 督查工作台帐 or 督查报告 payload made from the matters and their progress reports.
-
-        ``data["from_matters"]`` is ``{"department", "as_of", "year", "month"}``
-        (each optional); the other fields of DATA win over what the matters give.
-        The ledger lists, for the month, each milestone and deadline due and each
-        overdue matter; the report sums up one department's open matters as of
-        the day: their lights, latest progress, problems, and what comes next.
-        """
-        loc = _at(prefix, "from_matters")
-        spec = validated(FromMattersIn, data.get("from_matters") or {}, "from_matters 的内容有误", loc)
-        rest = {k: v for k, v in data.items() if k != "from_matters"}
-        as_of = spec.as_of or self.today()
-        if kind.id == "supervision-ledger":
-            made = self._ledger_from_matters(spec, as_of, loc)
-        elif kind.id == "supervision-report":
-            department = spec.department or (rest.get("department") if isinstance(rest.get("department"), str) else None)
-            if not department:
-                raise InvalidPayload("请指明科室", [ErrorDetail(_at(loc, "department"), "督查报告按科室生成：必填")])
-            made = self._report_from_matters(department, as_of, loc)
-        else:
-            raise InvalidPayload(f"{kind.title}不能从督查事项生成", [ErrorDetail(loc, "只有督查工作台帐和督查报告可以从督查事项生成")])
-        return made | {k: v for k, v in rest.items() if not _blank(v)}
-
-    def _open_views(self, department: str | None, as_of: dt.date) -> list[PeriodMatter]:
-        return [m for m in period_matters(self.office, as_of, as_of, as_of)
-                if m.status == "open" and (department is None or m.view.department == department)]
-
-    def _ledger_from_matters(self, spec: FromMattersIn, as_of: dt.date, loc: str) -> dict[str, Any]:
-        year = spec.year or as_of.year
-        month = spec.month or as_of.month
-        start, end = dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-        rows = []
-        for m in period_matters(self.office, start, end, as_of):
-            v = m.view
-            if m.status == "cancelled" or (spec.department and v.department != spec.department):
-                continue
-            due = [(x.due_on, f"{v.title}：{x.measure}" + ("（已完成）" if x.done_on and x.done_on <= as_of else ""))
-                   for x in v.milestones if x.due_on and start <= x.due_on <= end]
-            if start <= v.deadline <= end:
-                due.append((v.deadline, f"{v.title}：办结时限" + ("（已报结）" if m.status == "done" else "")))
-            if not due and v.light == "red" and m.status == "open":
-                due.append((min(max(as_of, start), end), f"{v.title}：{v.light_reason}"))
-            rows += [{"date": d.isoformat(), "department": v.department, "points": text[:20000]} for d, text in due]
-        if not rows:
-            raise InvalidPayload(f"{year}年{month}月没有到期或逾期的督查事项，无法生成督查工作台帐",
-                                 [ErrorDetail(loc, "该月没有到期的节点、办结时限或逾期事项")])
-        rows.sort(key=lambda r: (r["date"], r["department"]))
-        return {"year": year, "month": month, "rows": rows[:500]}
-
-    def _report_from_matters(self, department: str, as_of: dt.date, loc: str) -> dict[str, Any]:
-        matters = self._open_views(department, as_of)
-        if not matters:
-            raise InvalidPayload(f"{department}没有在办的督查事项，无法生成督查报告", [ErrorDetail(_at(loc, "department"), "没有在办的督查事项")])
-        content, results, next_steps = [], [], []
-        with self.register.reading() as session:
-            for i, m in enumerate(matters, start=1):
-                v = m.view
-                content.append(f"{i}.{v.title}（{v.code}，办结时限{v.deadline.isoformat()}）")
-                latest = session.execute(
-                    select(ProgressReport).where(ProgressReport.matter_id == v.id, ProgressReport.reported_on <= as_of)
-                    .order_by(ProgressReport.reported_on.desc(), ProgressReport.id.desc()).limit(1)
-                ).scalar_one_or_none()
-                line = f"{i}.{v.title}：{LIGHTS.get(v.light or '', '')}"
-                if v.light_reason:
-                    line += f"（{v.light_reason}）"
-                line += f"；{latest.reported_on.isoformat()}报告：{latest.progress}" if latest else "；尚未报送进展"
-                if latest is not None and latest.problems:
-                    line += f"；存在问题：{latest.problems}"
-                results.append(line)
-                coming = [x for x in m.undone_milestones if x.due_on and x.due_on <= as_of + dt.timedelta(days=31)]
-                for x in coming:
-                    next_steps.append(f"{v.title}：{x.due_on.isoformat()}前{x.measure}")
-                if latest is not None and latest.needs_coordination:
-                    next_steps.append(f"{v.title}：提请局领导协调{latest.needs_coordination}")
-        return {
-            "department": department,
-            "date": as_of.isoformat(),
-            "content": "\n".join(content),
-            "result": "\n".join(results),
-            "improvements": "\n".join(next_steps) or "按计划推进各督查事项，按时报送进展情况。",
-            "report_date": as_of.isoformat(),
-        }
-
-
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -916,7 +787,8 @@ def _timeline(matter: Matter, progress: Iterable[Progress], papers: Iterable[Mat
             if i < len(milestones):
                 entries.append(TimelineEntry(p.reported_on, "milestone", f"完成节点：{milestones[i].measure}", progress_id=p.id))
     for paper in papers:
-        entries.append(TimelineEntry(paper.issued_on, "paper", f"下发{paper.title}{paper.number or ''}", document_id=paper.id))
+        state = {"voided": "（已作废）", "overdue": "（逾期未回复）", "escalated": "（已升级督办）"}.get(paper.state, "")
+        entries.append(TimelineEntry(paper.issued_on, "paper", f"下发{paper.title}{paper.number or ''}{state}", document_id=paper.id))
         if paper.reply is not None:
             late = "" if paper.reply.on_time in (None, True) else "（逾期）"
             entries.append(TimelineEntry(paper.reply.received_on, "reply", f"收到书面回复{late}：{paper.reply.summary}", document_id=paper.id))

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import mimetypes
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from docgen.errors import ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound
+from docgen.errors import AlreadyEscalated, ErrorDetail, IdempotencyMismatch, InvalidPayload, NotFound, NotOverdue, WrongKind
 from docgen.kinds import BUNDLED, KINDS, Kind, KindRegistry, Payload, activate, get_kind
 from docgen.profile import Profile, load_profile
 from docgen.services.accounts import Accounts, Principal
@@ -33,6 +34,8 @@ from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
+from docgen.services.replies import ReplyFile, record_reply, reply_file
+from docgen.services.states import states_for
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
 from docgen.services.untrusted import check_text, safe_filename
@@ -148,6 +151,9 @@ class Office:
         if isinstance(data, dict) and data.get("matter_id") is not None:
             # a paper about a matter: its recipient and the work concerned come from the matter unless given
             data = self.matters.fill_paper(kind, data, prefix)
+        if isinstance(data, dict) and kind.follows_field and data.get("follows") and not data.get(kind.follows_field):
+            # the generic name of the paper followed (``follows``) stands for the kind's own field
+            data = {**data, kind.follows_field: data["follows"]}
         return kind, validate_payload(kind, data, prefix)
 
     def draft(self, kind_id: str, data: Any, fmt: str = "docx") -> RenderedFile:
@@ -294,6 +300,10 @@ class Office:
         followed_title = TITLES[kind.follows_kind]
         taken = kind.follows_fill + ((kind.follows_date_field,) if kind.follows_date_field else ())
         if prompt is None:
+            other = self.register.find_by_number(session, None, number) if number else None
+            if other is not None:
+                raise WrongKind(f"{number} 是{TITLES.get(other.kind, other.kind)}，{kind.title}只能跟进{followed_title}",
+                                [ErrorDetail(field, f"应为{followed_title}的文号")])
             if check_deadline:
                 raise InvalidPayload(f"登记簿中没有这份{followed_title}", [ErrorDetail(field, f"没有文号为 {number} 的{followed_title}")])
             missing = [f for f in taken if getattr(payload, f) is None]
@@ -306,12 +316,22 @@ class Office:
         if prompt.status == "voided":
             raise InvalidPayload(f"所依据的{followed_title}已作废", [ErrorDetail(field, f"{number} 已作废：{prompt.void_reason}")])
         force_reason = check_text("force_reason", getattr(payload, "force_reason", None) or "", MAX_REASON,
-                                  "提前问责理由有误").strip()
-        if check_deadline and prompt.due_on and self.today() <= prompt.due_on and not force_reason:
-            raise InvalidPayload(
-                f"{followed_title}的回复期限尚未届满",
-                [ErrorDetail(field, f"{number} 的回复期限为 {prompt.due_on.isoformat()}，届满后才能问责；如需提前下发，请填写“提前问责理由”（force_reason）")],
-            )
+                                  "提前下发理由有误").strip()
+        if check_deadline:
+            state = states_for(session, [prompt], self.today())[prompt.id]
+            if state.state == "escalated":
+                step = session.get(Document, state.followed_by)
+                raise AlreadyEscalated(
+                    f"{number} 已有下一步文件 {step.number or step.id}（{TITLES.get(step.kind, step.kind)}），不能再发；如需重发，请先作废该文件",
+                    [ErrorDetail(field, f"{number} 已于 {step.issued_on.isoformat()} 发出下一步文件")],
+                )
+            if state.state != "overdue" and not force_reason:
+                why = (f"已于 {state.reply.received_on.isoformat()} 收到书面回复" if state.reply is not None
+                       else f"回复期限为 {prompt.due_on.isoformat()}，尚未届满" if prompt.due_on else "不要求回复")
+                raise NotOverdue(
+                    f"{followed_title}尚未逾期，不能下发{kind.title}",
+                    [ErrorDetail(field, f"{number} {why}；如确需下发，请填写“提前下发理由”（force_reason）")],
+                )
         earlier = dict(prompt.payload)
         if kind.recipient_field:
             # the recipient is the followed paper's recipient, whatever its field is called there
@@ -350,22 +370,40 @@ class Office:
             raise NotFound(f"登记簿中没有这份文件：{document_id}")
         return document
 
-    def document(self, document_id: str, viewer: Principal | None = None) -> Paper:
-        return paper_of(self.visible_document(document_id, viewer), TITLES)
+    def papers(self, documents: list[Document], as_of: dt.date | None = None) -> list[Paper]:
+        """Register rows as papers, each with its state as of AS_OF (default today)."""
+        with self.register.reading() as session:
+            states = states_for(session, documents, as_of or self.today())
+        return [paper_of(d, TITLES, states[d.id]) for d in documents]
+
+    def document(self, document_id: str, viewer: Principal | None = None, as_of: dt.date | None = None) -> Paper:
+        return self.papers([self.visible_document(document_id, viewer)], as_of)[0]
 
     def search(self, query: RegisterQuery, viewer: Principal | None = None) -> tuple[list[Paper], int]:
         """One page of the register and the number of papers the query finds in all (a department: its own)."""
         if viewer is not None and viewer.is_department:
             query = dataclasses.replace(query, scope_recipient=viewer.department)
         rows, total = self.register.search(query, self.today())
-        return [paper_of(d, TITLES) for d in rows], total
+        return self.papers(rows, query.as_of), total
 
     def void(self, document_id: str, reason: str, actor: Principal | None = None) -> Paper:
-        return paper_of(self.register.void(document_id, reason, actor), TITLES)
+        return self.papers([self.register.void(document_id, reason, actor)])[0]
 
     def batch_documents(self, batch_id: str) -> list[Paper]:
         """The papers a batch issued, in item order."""
-        return [paper_of(d, TITLES) for d in self.register.of_batch(batch_id)]
+        return self.papers(self.register.of_batch(batch_id))
+
+    # -- replies ----------------------------------------------------------
+    def record_reply(self, document_id: str, received_on: Any, summary: Any, file: ReplyFile | None = None,
+                     actor: Principal | None = None) -> Paper:
+        """Record a paper's written reply (书面回复); the paper with its new state."""
+        document = record_reply(self.register, self.store, document_id, received_on, summary, self.today(), file, actor)
+        return self.papers([document])[0]
+
+    def reply_file(self, document_id: str, viewer: Principal | None = None) -> RenderedFile:
+        filename, content = reply_file(self.register, self.store, document_id, viewer)
+        return RenderedFile(content, filename, mimetypes.guess_type(filename)[0] or "application/octet-stream",
+                            ascii_name=f"reply-{document_id}{Path(filename).suffix.lower()}")
 
     def document_file(self, document_id: str, fmt: str, viewer: Principal | None = None) -> RenderedFile:
         """The stored .docx byte for byte, or its PDF (made once, then kept)."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
 from docgen.services.audit import audit_entry
 from docgen.services.db import Document, Series, get_engine, utcnow
+from docgen.services.states import PaperState, ReplyView, state_condition
 from docgen.services.untrusted import check_text, search_words
 
 if TYPE_CHECKING:
@@ -43,11 +44,23 @@ class RegisterQuery:
     status: str | None = None
     recipient: str | None = None
     q: str | None = None
-    overdue: bool | None = None
+    overdue: bool | None = None  # the same as state="overdue"
+    state: str | None = None  # issued | replied | overdue | escalated | voided (docgen.services.states), as of AS_OF
+    as_of: dt.date | None = None  # default today
     # a department's view: only papers addressed to exactly this recipient
     scope_recipient: str | None = None
     page: int = 1
     per_page: int = 50
+
+
+def transaction_cache(session: Session) -> dict[Any, Any]:
+    """Facts worth keeping until the end of the session's current (outermost) transaction, then forgotten."""
+    transaction = session.get_transaction()
+    held = session.info.get("docgen_transaction_cache")
+    if held is None or held[0] is not transaction:
+        held = (transaction, {})
+        session.info["docgen_transaction_cache"] = held
+    return held[1]
 
 
 class WriterQueue:
@@ -104,8 +117,15 @@ class Register:
     def next_number(self, session: Session, kind: str, organisation: str, year: int) -> int:
         """Take the next sequence of a series inside the caller's transaction.
 
-        Rolled back with the transaction, so a failed issue leaves no gap.
+        Rolled back with the transaction, so a failed issue leaves no gap. The
+        series row, once locked, is kept for the rest of the transaction (a
+        batch numbers all its papers in one).
         """
+        cache = transaction_cache(session)
+        series = cache.get(("series", kind, organisation, year))
+        if series is not None:
+            series.last_seq += 1
+            return series.last_seq
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         session.execute(
             insert(Series)
@@ -117,11 +137,14 @@ class Register:
             .where(Series.kind == kind, Series.organisation == organisation, Series.year == year)
             .with_for_update()
         ).scalar_one()
+        cache[("series", kind, organisation, year)] = series
         series.last_seq += 1
         return series.last_seq
 
-    def find_by_number(self, session: Session, kind: str, number: str) -> Document | None:
-        return session.execute(select(Document).where(Document.kind == kind, Document.number == number)).scalar_one_or_none()
+    def find_by_number(self, session: Session, kind: str | None, number: str) -> Document | None:
+        """The paper numbered NUMBER (of KIND, unless None)."""
+        conditions = [Document.number == number] + ([Document.kind == kind] if kind else [])
+        return session.execute(select(Document).where(*conditions)).scalar_one_or_none()
 
     def get(self, document_id: str) -> Document:
         with self.reading() as session:
@@ -147,15 +170,9 @@ class Register:
             conditions.append(Document.recipient.contains(query.recipient, autoescape=True))
         for word in search_words(query.q):
             conditions.append(or_(Document.search_text.contains(word, autoescape=True), Document.number.contains(word, autoescape=True)))
-        if query.overdue:
-            answered = select(Document.follows_id).where(Document.follows_id.is_not(None), Document.status == "issued")
-            conditions += [
-                Document.status == "issued",
-                Document.due_on.is_not(None),
-                Document.due_on < today,
-                Document.kind == "supervision-prompt",
-                Document.id.not_in(answered),
-            ]
+        state = "overdue" if query.overdue else query.state
+        if state:
+            conditions.append(state_condition(state, query.as_of or today))
         with self.reading() as session:
             total = session.execute(select(func.count()).select_from(Document).where(*conditions)).scalar_one()
             rows = session.execute(
@@ -230,10 +247,18 @@ class Paper:
     template_version: int | None = None
     issued_by: str | None = None
     voided_by: str | None = None
+    # where it stands in the supervision cycle, as of a date (docgen.services.states)
+    state: str = "issued"
+    as_of: dt.date | None = None
+    days_overdue: int | None = None
+    reply: ReplyView | None = None
+    followed_by: str | None = None
 
 
-def paper_of(document: Document, titles: dict[str, str]) -> Paper:
-    """The register row as a domain object."""
+def paper_of(document: Document, titles: dict[str, str], state: PaperState | None = None) -> Paper:
+    """The register row as a domain object (with its state, when known; else as just issued or voided)."""
+    if state is None:
+        state = PaperState("voided" if document.status == "voided" else "issued", dt.date.today())
     return Paper(
         id=document.id,
         kind=document.kind,
@@ -253,4 +278,9 @@ def paper_of(document: Document, titles: dict[str, str]) -> Paper:
         template_version=document.template_version,
         issued_by=document.issued_by,
         voided_by=document.voided_by,
+        state=state.state,
+        as_of=state.as_of,
+        days_overdue=state.days_overdue,
+        reply=state.reply,
+        followed_by=state.followed_by,
     )

@@ -45,7 +45,7 @@ from docgen.errors import (
 from docgen.kinds import COMMON_VARIABLES, Kind
 from docgen.services.db import TemplateVersion
 from docgen.services.external_links import find_external_links
-from docgen.services.register import Register
+from docgen.services.register import Register, transaction_cache
 from docgen.services.render import PreparedTemplate, Renderer, parse_template, template_sources, unsafe_constructs
 from docgen.services.storage import Store, sha256
 
@@ -316,4 +316,8 @@ class TemplateLibrary:
         """The version number an issued paper records (the bundled file becomes a version on first use)."""
         if version is not None:
             return version
-        return self._register(session, kind, template, "bundled", None, None).version
+        cache = transaction_cache(session)
+        key = ("bundled version", kind.id, template.sha256)
+        if key not in cache:
+            cache[key] = self._register(session, kind, template, "bundled", None, None).version
+        return cache[key]

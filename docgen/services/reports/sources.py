@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from docgen.services.db import Document
 from docgen.services.reports.model import MatterLine, ProgressLine
+from docgen.services.states import states_for
 
 if TYPE_CHECKING:
     from docgen.services.office import Office
@@ -45,20 +46,12 @@ def paper_states(office: Office, session: Session, documents: Sequence[Document]
     from docgen.services.matters import matter_titles
 
     titles = matter_titles(session, (d.matter_id for d in documents))
-    try:
-        from docgen.services.states import states_for
-    except ImportError:  # the replies service has not landed in this tree
-        return {d.id: PaperFacts("voided" if d.status == "voided" else "issued", matter=titles.get(d.matter_id or "")) for d in documents}
     facts = states_for(session, documents, as_of)
-    out = {}
-    for d in documents:
-        f = facts[d.id]
-        reply = f.reply if f.reply is not None and f.reply.received_on <= as_of else None
-        out[d.id] = PaperFacts(f.state.state, reply.received_on if reply else None,
-                               (reply.received_on <= d.due_on if d.due_on else True) if reply else None,
-                               titles.get(d.matter_id or ""))
-    return out
-
+    return {
+        d.id: PaperFacts(facts[d.id].state, facts[d.id].reply.received_on if facts[d.id].reply else None,
+                         facts[d.id].reply.on_time if facts[d.id].reply else None, titles.get(d.matter_id or ""))
+        for d in documents
+    }
 
 def matters(office: Office, start: dt.date, end: dt.date, as_of: dt.date) -> list[GatheredMatter]:
     """The matters open at some time in [START, END], each as of AS_OF, with that period's progress reports."""
