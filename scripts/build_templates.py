@@ -43,6 +43,14 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from docgen.services.page_grid import (
+    TWO_CHARACTERS_TWIPS,
+    condense_characters,
+    no_hanging_punctuation,
+    off_grid,
+    set_document_grid,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "templates_docx"
 
@@ -244,13 +252,12 @@ def _setup_page(doc: DocumentObject) -> None:
     section.header_distance, section.footer_distance = HEADER_DISTANCE, FOOTER_DISTANCE
     section.gutter = 0
     sect_pr = section._sectPr
-    # a plain line pitch (no snapping grid): the exact line spacing carries the 22 lines
+    # the 22 × 28 document grid (docgen/services/page_grid.py)
     grid = sect_pr.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
         sect_pr.append(grid)
-    grid.attrib.clear()
-    grid.set(qn("w:linePitch"), str(int(round(LINE.pt * 20))))
+    set_document_grid(grid)
     for attr in ("w:rsidR", "w:rsidRPr", "w:rsidSect"):
         sect_pr.attrib.pop(qn(attr), None)
 
@@ -262,9 +269,10 @@ def _setup_settings(doc: DocumentObject) -> None:
     lang = el.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
+    # punctuation keeps its full cell, in Word as in LibreOffice's PDF
     csc = el.find(qn("w:characterSpacingControl"))
     if csc is not None:
-        csc.set(qn("w:val"), "compressPunctuation")
+        csc.set(qn("w:val"), "doNotCompress")
     tab = el.find(qn("w:defaultTabStop"))
     if tab is not None:
         tab.set(qn("w:val"), str(int(CHAR * 20 * 2)))  # two characters
@@ -338,6 +346,7 @@ def _setup_styles(doc: DocumentObject) -> None:
     _set_fonts(rpr_default, FANGSONG)
     _set_size(rpr_default, BODY_SIZE)
     _set_lang(rpr_default)
+    condense_characters(rpr_default)
     _sort_rpr(rpr_default)
     ppr_default = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
     spacing = ppr_default.find(qn("w:spacing"))
@@ -354,6 +363,8 @@ def _setup_styles(doc: DocumentObject) -> None:
     _exact(pf)
     pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     pf.widow_control = False
+    off_grid(normal.element.get_or_add_pPr())
+    no_hanging_punctuation(normal.element.get_or_add_pPr())
     # no extra gap between CJK and Latin/digits: "2026年11月22日" stays tight, as printed papers have it
     npr = normal.element.get_or_add_pPr()
     for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
@@ -416,7 +427,7 @@ def _setup_styles(doc: DocumentObject) -> None:
 
     # 公文正文: justified, two-character first-line indent
     body = _paragraph_style(doc, "GWBody", "公文正文")
-    body.paragraph_format.first_line_indent = Pt(2 * CHAR)
+    body.paragraph_format.first_line_indent = Pt(TWO_CHARACTERS_TWIPS / 20)
     body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     # a long body runs on to the next page (no keep-with-next: LibreOffice
     # would move the whole paragraph off the title's page), and never leaves

@@ -65,9 +65,7 @@ def add_line(text: str):
 
 def test_a_clean_paper_passes_on_layout(office, prompt_docx):
     problems = preflight_pdf(office.to_pdf(prompt_docx))
-    # the 28-character grid is judged separately once the grid is in
-    layout = {p.rule for p in problems} - {"行字数"}
-    assert layout == set(), problems
+    assert problems == []
 
 
 def set_margins(document):
@@ -97,6 +95,40 @@ def lone_signature(document):
     signature.insert_paragraph_before().add_run().add_break(WD_BREAK.PAGE)
 
 
+def character_spacing(twips: int):
+    """Every character wider or narrower by ``twips``/20 pt (the defaults' condensing replaced)."""
+
+    def change(document):
+        from docx.oxml.ns import qn
+
+        rpr = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+        rpr.find(qn("w:spacing")).set(qn("w:val"), str(twips))
+
+    return change
+
+
+def loose_lines(document):
+    for style in ("Normal", "公文正文"):
+        document.styles[style].paragraph_format.line_spacing = Pt(33)
+
+
+def narrow_right_margin(document):
+    for section in document.sections:
+        section.right_margin = Mm(12)
+
+
+def title_alone(document):
+    document.paragraphs[0].add_run().add_break(WD_BREAK.PAGE)
+
+
+def fangsong_title(document):
+    from docx.oxml.ns import qn
+
+    for run in document.paragraphs[0].runs:
+        run.font.name = "仿宋_GB2312"
+        run._element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
+
+
 @pytest.mark.parametrize(
     ("change", "rule", "words"),
     [
@@ -111,8 +143,17 @@ def lone_signature(document):
         (add_line("（东卫督办〔2026〕第7号）"), "发文字号", "第"),
         (add_line("于2026-11-23前"), "日期", "2026年11月23日"),
         (add_line("于2026年03月05日前"), "日期", "虚位"),
+        (character_spacing(0), "行字数", "应为每行 28 字"),
+        (character_spacing(-30), "行字数", "应为每行 28 字"),
+        (loose_lines, "行数", "应为 22 行"),
+        (narrow_right_margin, "版心", "超出版心"),
+        (title_alone, "标题", "只有标题"),
+        (fangsong_title, "标题字体", "小标宋"),
     ],
-    ids=["top", "left", "letter", "body10pt", "title16pt", "lone-signature", "bracket", "zero", "di", "iso-date", "padded-date"],
+    ids=[
+        "top", "left", "letter", "body10pt", "title16pt", "lone-signature", "bracket", "zero", "di", "iso-date", "padded-date",
+        "27-a-line", "30-a-line", "loose-lines", "text-block", "title-alone", "fangsong-title",
+    ],
 )
 def test_each_doctored_paper_fails_its_rule(office, prompt_docx, change, rule, words):
     problems = preflight_docx(doctored(prompt_docx, change), office.to_pdf)

@@ -186,6 +186,22 @@ def test_normal_style_is_fangsong_3hao_on_a_fixed_line(name):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_the_document_grid_is_22_lines_of_28_characters(name):
+    d = doc(name)
+    grid = d.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "linesAndChars"
+    assert grid.get(qn("w:linePitch")) == "579"  # 28.95 pt
+    pitch = 16 + int(grid.get(qn("w:charSpace"))) / 4096  # Word: the Normal size plus charSpace
+    assert 28 * pitch <= 156 / 25.4 * 72 < 29 * pitch
+    # the characters: 16 pt less the defaults' condensing, 28 and not 29 in the 156 mm block
+    defaults = d.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    advance = 16 + int(defaults.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    assert 28 * advance < 156 / 25.4 * 72 - 2 < 29 * advance
+    # no punctuation compression: Word lays punctuation out as the PDF does
+    assert d.settings.element.find(qn("w:characterSpacingControl")).get(qn("w:val")) == "doNotCompress"
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_title_is_xiaobiaosong_2hao_centred(name):
     d = doc(name)
     title = d.paragraphs[0]
@@ -250,7 +266,7 @@ def test_prompt_body_word_for_word():
         "通过督查发现你单位（科室）{{ matter }}工作存在（{{ findings_marked }}），"
         "现要求你单位（科室）接到本通知后{{ reply_days }}日进行回复。"
     )
-    assert abs(effective_pf(body, "first_line_indent").pt - 32) < 0.5  # two characters
+    assert abs(effective_pf(body, "first_line_indent").pt - 2 * 15.7) < 0.2  # two characters of 15.7 pt
 
 
 @pytest.mark.parametrize("name", NOTICES)

@@ -32,6 +32,15 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from docgen.services.page_grid import (
+    TWO_CHARACTERS_TWIPS,
+    condense_characters,
+    no_auto_space,
+    no_hanging_punctuation,
+    off_grid,
+    set_document_grid,
+)
+
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
 HEITI = "黑体"
@@ -48,6 +57,7 @@ _CELL_MARGIN_PT = 2 * 85 / 20
 # whole columns get this much room over the estimated widths
 _SLACK = 1.05
 _TABLE_SIZES = (SMALL_PT, 12.0, 10.5, 9.0)
+INDENT = Pt(TWO_CHARACTERS_TWIPS / 20)  # two characters: two cells of the grid
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
@@ -166,8 +176,7 @@ class OfficialDocx:
         if grid is None:
             grid = OxmlElement("w:docGrid")
             section._sectPr.append(grid)
-        grid.attrib.clear()
-        grid.set(qn("w:linePitch"), str(int(round(LINE.pt * 20))))
+        set_document_grid(grid)
         self.doc.settings.odd_and_even_pages_header_footer = True
 
     def _setup_styles(self) -> None:
@@ -175,19 +184,15 @@ class OfficialDocx:
         defaults = styles.element.find(qn("w:docDefaults"))
         rpr_default = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
         _set_fonts(rpr_default, FANGSONG)
-        # 28 characters of 16 pt need 448 pt and the text block is 442.2 pt: each
-        # character gives up a quarter point, so a full line holds exactly 28
-        spacing = OxmlElement("w:spacing")
-        spacing.set(qn("w:val"), "-5")
-        rpr_default.insert_element_before(
-            spacing, "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
-            "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath",
-        )
+        condense_characters(rpr_default)
         normal = styles["Normal"]
         _style_font(normal, FANGSONG, BODY_PT)
         _exact(normal.paragraph_format)
         normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         normal.paragraph_format.widow_control = True
+        no_auto_space(normal.element.get_or_add_pPr())
+        off_grid(normal.element.get_or_add_pPr())
+        no_hanging_punctuation(normal.element.get_or_add_pPr())
 
         def paragraph_style(style_id: str, name: str, font: str, size: float, *, bold: bool = False):
             style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
@@ -208,13 +213,13 @@ class OfficialDocx:
         salutation.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
         salutation.paragraph_format.keep_with_next = True
         body = paragraph_style("GWBody", "公文正文", FANGSONG, BODY_PT)
-        body.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
+        body.paragraph_format.first_line_indent = INDENT
         heading1 = paragraph_style("GWHeading1", "一级标题", HEITI, BODY_PT)
-        heading1.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
+        heading1.paragraph_format.first_line_indent = INDENT
         heading1.paragraph_format.keep_with_next = True
         heading1.element.get_or_add_pPr().append(_outline_level(0))
         heading2 = paragraph_style("GWHeading2", "二级标题", KAITI, BODY_PT)
-        heading2.paragraph_format.first_line_indent = Pt(2 * BODY_PT)
+        heading2.paragraph_format.first_line_indent = INDENT
         heading2.paragraph_format.keep_with_next = True
         heading2.element.get_or_add_pPr().append(_outline_level(1))
         office = paragraph_style("GWSignOffice", "发文机关署名", FANGSONG, BODY_PT)
