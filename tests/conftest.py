@@ -91,6 +91,15 @@ def office(app):
     return app.extensions["docgen"]
 
 
+def service_today():
+    """Today as the service sees it (its default time zone, Asia/Shanghai), not the machine's
+    local date: around midnight UTC the two differ, and the series' date order notices."""
+    from docgen.config import Settings
+    from docgen.services.dates import today_in
+
+    return today_in(Settings().TIMEZONE)
+
+
 def example(kind: str) -> dict:
     from docgen.kinds import get_kind
 

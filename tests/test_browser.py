@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import xlsx
+from tests.conftest import service_today, xlsx
 
 pytestmark = pytest.mark.browser
 
@@ -249,7 +249,7 @@ def test_batch_of_three_to_the_end(page):
 def test_the_dashboard_shows_an_overdue_reminder_with_its_next_step(page, live_server):
     import datetime as dt
 
-    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    day = (service_today() - dt.timedelta(days=10)).isoformat()
     body = {"recipient": "区口腔医院", "matter": "院感防控", "findings": ["工作未落实"], "reply_days": 3, "issued_on": day,
             "count_calendar_days": True, "date_reason": "补录"}
     answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)
@@ -269,7 +269,7 @@ def test_the_dashboard_shows_an_overdue_reminder_with_its_next_step(page, live_s
 def test_a_written_reply_recorded_on_the_papers_page_takes_it_off_the_dashboard(page, live_server):
     import datetime as dt
 
-    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    day = (service_today() - dt.timedelta(days=10)).isoformat()
     body = {"recipient": "区眼科医院", "matter": "医疗废物处置", "findings": ["落实进展缓慢"], "reply_days": 3, "issued_on": day,
             "count_calendar_days": True, "date_reason": "补录"}
     answer = requests.post(f"{live_server.url}/api/v1/documents/supervision-prompt", json=body, headers=live_server.headers, timeout=30)

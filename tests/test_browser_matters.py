@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import service_today
 from tests.test_browser import browser, page, shot  # noqa: F401  (the browser fixtures)
 
 pytestmark = pytest.mark.browser
 
 
 def test_register_a_matter_report_progress_and_see_the_lights(page):  # noqa: F811
-    today = dt.date.today()
+    today = service_today()
     page.goto("/matters/new")
     page.fill("#f-title", "院感防控专项整治（浏览器）")
     page.fill("#f-source", "局长办公会")

@@ -14,14 +14,13 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import pytest
 import requests
 
 from docgen import create_app
-from tests.conftest import LiveServer, example
+from tests.conftest import LiveServer, example, service_today
 from tests.test_batch import children, client_get, prompts, register_size, sequence, wait_done, wait_in_database
 
 
@@ -41,7 +40,7 @@ def issue_singles_until(url: str, headers: dict[str, str], stop: threading.Event
     session.headers.update(headers)
     while not stop.is_set():
         # dated today, like the batch's papers: the series runs in date order
-        payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on=date.today().isoformat())
+        payload = dict(example("supervision-prompt"), recipient=f"{tag}单位{i}", issued_on=service_today().isoformat())
         answer = session.post(f"{url}/api/v1/documents/supervision-prompt", json=payload, timeout=60)
         assert answer.status_code == 201, answer.text
         numbers.append(answer.json()["number"])
