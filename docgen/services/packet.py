@@ -54,10 +54,11 @@ class PacketEntry:
 
     ``signature_box`` (last page, PDF points) when already known. ``source``:
     papers cut from the same PDF are copied from it together, so they share
-    its fonts instead of each carrying a copy (a packet several times smaller).
+    its fonts instead of each carrying a copy (a packet several times smaller);
+    ``pdf`` may then be ``None`` (the paper's pages are read from the source).
     """
 
-    pdf: bytes
+    pdf: bytes | None
     label: str  # the number (prefix〔2026〕7号) or, for a draft, a label
     recipient: str | None = None
     title: str = ""  # what the paper is: 督办提示（院感防控）
@@ -420,12 +421,12 @@ def build_packet(
     """
     import pypdfium2 as pdfium
 
-    counts = [page_count(e.pdf) for e in entries]
+    counts = [len(e.source.pages) if e.source else page_count(e.pdf) for e in entries]
     cover = cover or file_list_cover(entries, counts, subtitle=subtitle)
     with ThreadPoolExecutor(1, thread_name_prefix="docgen-cover") as background:
         # LibreOffice makes the cover while the papers are put together here
         cover_future = background.submit(lambda: to_pdf(cover_docx(cover)))
-        boxes = [e.signature_box or signature_box(read_pages(e.pdf, [-1])[0]) for e in entries]
+        boxes = [e.signature_box or _last_page_box(e) for e in entries]
         packet = pdfium.PdfDocument.new()
         try:
             with _PDFIUM:
@@ -456,6 +457,12 @@ def build_packet(
     if cover.sign_off:
         fields.insert(0, ("签批", cover_pages - 1, _sign_off_box(read_pages(cover_pdf, [-1])[0])))
     return _finish(joined, marks, fields, title), placed
+
+
+def _last_page_box(entry: PacketEntry) -> Box:
+    if entry.source:
+        return signature_box(read_pages(entry.source.pdf, [entry.source.pages[-1]])[0])
+    return signature_box(read_pages(entry.pdf, [-1])[0])
 
 
 def _import_papers(packet, entries: Sequence[PacketEntry], counts: Sequence[int], duplex: bool) -> list[int]:
