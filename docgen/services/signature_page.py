@@ -1,0 +1,228 @@
+"""No page that holds only the signature block (GB/T 9704: "此页无正文" is a defect).
+
+A notice whose body ends a line or two above the foot of a page leaves no room
+for the blank line, the issuing offices and the date; they are kept together
+and go to the next page, alone. Keep-with-next on the body cannot help in
+LibreOffice: it moves the whole paragraph (and the salutation tied to it) off
+the title's page. So a PDF is checked after conversion — its last page, read
+with pdfium in about a millisecond — and only when that page holds nothing but
+the signature is the paper converted once more, with a page break put before
+its last body lines, so that they carry the signature along (the standard's
+own remedy: the last lines of text go with the signature).
+
+The .docx is never changed: the page break goes into the copy that is
+converted, so a paper issued keeps its file and regenerates byte for byte.
+Nothing here knows Flask or the Office; the conversion is the ``to_pdf``
+given.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from docgen.services.packet import PageText, footer_number, page_count, read_pages
+from docgen.services.preflight import DATE_LINE, SIGNATURE_LABEL
+
+log = logging.getLogger(__name__)
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PAGE_NUMBER = re.compile(r"^[—–\-－一]+\d+[—–\-－一]+$")
+_MM = 72 / 25.4
+CARRIED_LINES = 2  # the body lines that go with the signature (widow control's two)
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def _is_signature_line(text: str, x0: float, page_width: float) -> bool:
+    # as the preflight's rule "落款": a labelled line (报告人：…), or one set right of the middle
+    return bool(SIGNATURE_LABEL.match(_flat(text))) or x0 > page_width / 2 - 15 * _MM
+
+
+def holds_only_signature(page: PageText) -> bool:
+    """A page whose only text (page number aside) is a signature block: offices and a date, or 报告人/报告日期."""
+    lines = [line for line in page.lines if footer_number([line]) is None]
+    return (
+        bool(lines)
+        and all(_is_signature_line(line.text, line.x0, page.width) for line in lines)
+        and any(DATE_LINE.search(_flat(line.text)) or SIGNATURE_LABEL.match(_flat(line.text)) for line in lines)
+    )
+
+
+def signature_alone(pdf: bytes) -> bool:
+    """The paper's last page holds only its signature block (a paper of one page never does)."""
+    return page_count(pdf) > 1 and holds_only_signature(read_pages(pdf, [-1])[0])
+
+
+def keep_signature_with_text(docx: bytes, pdf: bytes, to_pdf: Callable[[bytes], bytes]) -> bytes:
+    """``pdf`` (the conversion of ``docx``) itself, unless its last page holds only the signature
+    block: then the conversion of ``docx`` with its last body lines carried onto that page.
+
+    Should the lines not be found in the .docx (a template that prints them otherwise), or the
+    second conversion fare no better, the first PDF stands.
+    """
+    if not signature_alone(pdf):
+        return pdf
+    carried = carry_last_lines(docx, pdf)
+    if carried is None:
+        log.warning("docgen: the signature stands alone on the last page and its body lines were not found to carry along")
+        return pdf
+    again = to_pdf(carried)
+    if signature_alone(again):
+        log.warning("docgen: the signature still stands alone on the last page after carrying the body's last lines")
+        return pdf
+    return again
+
+
+def convert_keeping_signature(docx: bytes, to_pdf: Callable[[bytes], bytes]) -> bytes:
+    """The PDF of a paper whose signature block never stands alone on its last page."""
+    return keep_signature_with_text(docx, to_pdf(docx), to_pdf)
+
+
+# -- the .docx with a page break before its last body lines ------------------------
+@dataclass
+class _Char:
+    """A character of the body's text: where it is in the XML."""
+
+    text_element: etree._Element  # its w:t
+    offset: int  # in the w:t's text
+    paragraph: etree._Element
+
+
+def _page_lines(pdf: bytes, index: int) -> list[str]:
+    """The flattened text lines of a page (pdfplumber reads them in reading order), page number left out."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        lines = [_flat(line["text"]) for line in doc.pages[index].extract_text_lines()]
+    return [line for line in lines if line and not _PAGE_NUMBER.match(line)]
+
+
+def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
+    """``docx`` with a page break before the body lines that should go with the signature, or None.
+
+    The lines are read from the last but one page of ``pdf``; the break goes where their text
+    starts in the .docx, found only when what follows it there is exactly their text and the
+    signature page's. Two lines are carried; one when the last is a paragraph of its own, three
+    when two would leave a paragraph's first line alone at the foot of the page.
+    """
+    lone = "".join(_page_lines(pdf, -1))
+    before = _page_lines(pdf, -2)
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    chars = _body_chars(root)
+    text = "".join(c.text_element.text[c.offset] for c in chars)
+    if not lone or not text.endswith(lone):
+        return None
+    starts: list[int] = []  # where each of the last lines of the page before starts in ``text``
+    suffix = lone
+    for line in reversed(before[-(CARRIED_LINES + 2) :]):
+        suffix = line + suffix
+        if not text.endswith(suffix):
+            break
+        starts.append(len(text) - len(suffix))
+    paragraph_starts = {i for i, c in enumerate(chars) if i == 0 or chars[i - 1].paragraph is not c.paragraph}
+    if len(starts) < 2:
+        return None
+    if starts[0] in paragraph_starts:
+        carried = 1
+    elif starts[1] in paragraph_starts or len(starts) < 3:
+        carried = 2
+    else:
+        carried = 3 if starts[2] in paragraph_starts else 2
+    if len(before) - carried < 2:  # the page before would keep too little (its title, say)
+        return None
+    at = chars[starts[carried - 1]]
+    if _in_table(at.paragraph):  # LibreOffice breaks no page inside a table cell
+        return None
+    if starts[carried - 1] in paragraph_starts:
+        _break_before_paragraph(at.paragraph)
+    else:
+        _break_before_character(at)
+    return _replace_part(docx, "word/document.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def _body_chars(root: etree._Element) -> list[_Char]:
+    chars = []
+    body = root.find(W + "body")
+    for paragraph in body.iter(W + "p"):
+        for t in paragraph.iter(W + "t"):
+            if _owning_paragraph(t) is not paragraph:
+                continue  # a paragraph nested in this one (a text box): counted as its own
+            for offset, char in enumerate(t.text or ""):
+                if not char.isspace():
+                    chars.append(_Char(t, offset, paragraph))
+    return chars
+
+
+def _owning_paragraph(element: etree._Element) -> etree._Element | None:
+    parent = element.getparent()
+    while parent is not None and parent.tag != W + "p":
+        parent = parent.getparent()
+    return parent
+
+
+def _in_table(paragraph: etree._Element) -> bool:
+    parent = paragraph.getparent()
+    while parent is not None:
+        if parent.tag == W + "tc":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _break_before_paragraph(paragraph: etree._Element) -> None:
+    ppr = paragraph.find(W + "pPr")
+    if ppr is None:
+        ppr = etree.SubElement(paragraph, W + "pPr")
+        paragraph.insert(0, ppr)
+    # w:pageBreakBefore comes right after w:pStyle, w:keepNext and w:keepLines in a w:pPr
+    anchor = 0
+    for i, child in enumerate(ppr):
+        if child.tag in (W + "pStyle", W + "keepNext", W + "keepLines"):
+            anchor = i + 1
+    ppr.insert(anchor, etree.Element(W + "pageBreakBefore"))
+
+
+def _break_before_character(at: _Char) -> None:
+    """Split the run at the character: the text before it, a page break, the text from it on."""
+    t = at.text_element
+    run = t.getparent()
+    rpr = run.find(W + "rPr")
+    head, tail = t.text[: at.offset], t.text[at.offset :]
+    t.text = head
+    if head != head.strip():
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    page_break = etree.Element(W + "r")
+    rest = etree.Element(W + "r")
+    for new in (page_break, rest):
+        if rpr is not None:
+            new.append(copy.deepcopy(rpr))
+    etree.SubElement(page_break, W + "br").set(W + "type", "page")
+    rest_t = etree.SubElement(rest, W + "t")
+    rest_t.text = tail
+    rest_t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    for sibling in list(t.itersiblings()):  # what followed in the run stays after the text
+        rest.append(sibling)
+    run.addnext(page_break)
+    page_break.addnext(rest)
+
+
+def _replace_part(docx: bytes, name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, data if info.filename == name else src.read(info))
+    return out.getvalue()
+
+
+__all__ = ["carry_last_lines", "convert_keeping_signature", "holds_only_signature", "keep_signature_with_text", "signature_alone"]
