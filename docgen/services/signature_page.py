@@ -142,9 +142,13 @@ def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
     if len(before) - carried < 2:  # the page before would keep too little (its title, say)
         return None
     at = chars[starts[carried - 1]]
-    if _in_table(at.paragraph):  # LibreOffice breaks no page inside a table cell
-        return None
-    if starts[carried - 1] in paragraph_starts:
+    at_paragraph_start = starts[carried - 1] in paragraph_starts
+    cell = _cell_of(at.paragraph)
+    if cell is not None:
+        # LibreOffice breaks no page inside a table cell: the table is cut in two there instead
+        if not _break_table_before(cell, at, at_paragraph_start):
+            return None
+    elif at_paragraph_start:
         _break_before_paragraph(at.paragraph)
     else:
         _break_before_character(at)
@@ -171,13 +175,102 @@ def _owning_paragraph(element: etree._Element) -> etree._Element | None:
     return parent
 
 
-def _in_table(paragraph: etree._Element) -> bool:
+def _cell_of(paragraph: etree._Element) -> etree._Element | None:
     parent = paragraph.getparent()
     while parent is not None:
         if parent.tag == W + "tc":
-            return True
+            return parent
         parent = parent.getparent()
-    return False
+    return None
+
+
+def _break_table_before(cell: etree._Element, at: _Char, at_paragraph_start: bool) -> bool:
+    """Cut the table at the character: its rest (the rest of the cell, the rest of its row, the rows
+    after it) becomes a second table that starts on a new page. False for tables it cannot cut
+    (nested, merged cells)."""
+    row = cell.getparent()
+    table = row.getparent() if row is not None else None
+    if row is None or row.tag != W + "tr" or table is None or table.tag != W + "tbl" or table.getparent().tag != W + "body":
+        return False
+    if any(el.tag in (W + "vMerge", W + "tbl") for tc in row.findall(W + "tc") for el in tc.iter()) or at.paragraph.getparent() is not cell:
+        return False
+    paragraph = at.paragraph
+    if not at_paragraph_start:
+        _break_before_character(at)  # the page break run marks where the paragraph is cut
+        paragraph = _split_paragraph_at_break(paragraph)
+    rest = etree.Element(W + "tbl")
+    for tag in ("tblPr", "tblGrid"):
+        part = table.find(W + tag)
+        if part is not None:
+            rest.append(copy.deepcopy(part))
+    continued = etree.SubElement(rest, W + "tr")
+    trpr = row.find(W + "trPr")
+    if trpr is not None:
+        continued.append(copy.deepcopy(trpr))
+        for height in continued.iter(W + "trHeight"):  # the continuation is as tall as its text
+            height.getparent().remove(height)
+    for tc in row.findall(W + "tc"):
+        tc2 = etree.SubElement(continued, W + "tc")
+        tcpr = tc.find(W + "tcPr")
+        if tcpr is not None:
+            tc2.append(copy.deepcopy(tcpr))
+        if tc is cell:
+            moving = [paragraph, *paragraph.itersiblings()]
+            for element in moving:
+                tc2.append(element)
+            if not any(child.tag == W + "p" for child in cell):  # a cell ends with a paragraph
+                cell.append(etree.Element(W + "p"))
+        else:
+            tc2.append(etree.Element(W + "p"))
+    for later in list(row.itersiblings(W + "tr")):
+        rest.append(later)
+    # Tables that touch are one table to LibreOffice, and it breaks no page inside one: a
+    # paragraph of a twentieth of a line stands between them and carries the page break.
+    separator = etree.fromstring(
+        f'<w:p xmlns:w="{W[1:-1]}"><w:pPr><w:pageBreakBefore/><w:snapToGrid w:val="0"/>'
+        '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:firstLine="0" w:firstLineChars="0"/>'
+        '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>'
+    )
+    table.addnext(separator)
+    separator.addnext(rest)
+    return True
+
+
+def _split_paragraph_at_break(paragraph: etree._Element) -> etree._Element:
+    """Cut a paragraph at its page-break run: the runs after it go to a new paragraph (no first-line
+    indent: it goes on a line of the old one), which is returned; the break run is dropped."""
+    page_break = next(br.getparent() for br in paragraph.iter(W + "br") if br.get(W + "type") == "page")
+    new = etree.Element(W + "p")
+    ppr = paragraph.find(W + "pPr")
+    new_ppr = copy.deepcopy(ppr) if ppr is not None else etree.Element(W + "pPr")
+    new.append(new_ppr)
+    ind = new_ppr.find(W + "ind")
+    if ind is None:
+        ind = etree.SubElement(new_ppr, W + "ind")
+        _place_ind(new_ppr, ind)
+    for attr in ("firstLine", "firstLineChars", "hanging", "hangingChars"):
+        ind.attrib.pop(W + attr, None)
+    ind.set(W + "firstLine", "0")
+    ind.set(W + "firstLineChars", "0")
+    for sibling in list(page_break.itersiblings()):
+        new.append(sibling)
+    paragraph.remove(page_break)
+    paragraph.addnext(new)
+    return new
+
+
+def _place_ind(ppr: etree._Element, ind: etree._Element) -> None:
+    # w:ind comes after w:spacing and before w:jc and the rest in a w:pPr
+    before = {W + t for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+                              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+                              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
+                              "snapToGrid", "spacing")}
+    ppr.remove(ind)
+    index = 0
+    for i, child in enumerate(ppr):
+        if child.tag in before:
+            index = i + 1
+    ppr.insert(index, ind)
 
 
 def _break_before_paragraph(paragraph: etree._Element) -> None:
