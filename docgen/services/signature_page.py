@@ -8,7 +8,9 @@ the title's page. So a PDF is checked after conversion — its last page, read
 with pdfium in about a millisecond — and only when that page holds nothing but
 the signature is the paper converted once more, with a page break put before
 its last body lines, so that they carry the signature along (the standard's
-own remedy: the last lines of text go with the signature).
+own remedy: the last lines of text go with the signature). LibreOffice breaks
+no page inside a table cell, so where those lines are in a table (the 督查报告's
+报告人 line follows one) the table is cut in two there instead.
 
 The .docx is never changed: the page break goes into the copy that is
 converted, so a paper issued keeps its file and regenerates byte for byte.
@@ -98,13 +100,14 @@ class _Char:
     paragraph: etree._Element
 
 
-def _page_lines(pdf: bytes, index: int) -> list[str]:
-    """The flattened text lines of a page (pdfplumber reads them in reading order), page number left out."""
+def _last_pages_lines(pdf: bytes) -> tuple[list[str], list[str]]:
+    """The flattened text lines of the last but one and the last page (pdfplumber reads them in
+    reading order), page numbers left out."""
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        lines = [_flat(line["text"]) for line in doc.pages[index].extract_text_lines()]
-    return [line for line in lines if line and not _PAGE_NUMBER.match(line)]
+        before, last = ([_flat(line["text"]) for line in page.extract_text_lines()] for page in doc.pages[-2:])
+    return [line for line in before if line and not _PAGE_NUMBER.match(line)], [line for line in last if line and not _PAGE_NUMBER.match(line)]
 
 
 def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
@@ -115,8 +118,8 @@ def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
     signature page's. Two lines are carried; one when the last is a paragraph of its own, three
     when two would leave a paragraph's first line alone at the foot of the page.
     """
-    lone = "".join(_page_lines(pdf, -1))
-    before = _page_lines(pdf, -2)
+    before, last = _last_pages_lines(pdf)
+    lone = "".join(last)
     with zipfile.ZipFile(io.BytesIO(docx)) as archive:
         root = etree.fromstring(archive.read("word/document.xml"))
     chars = _body_chars(root)
@@ -195,14 +198,21 @@ def _break_table_before(cell: etree._Element, at: _Char, at_paragraph_start: boo
     if any(el.tag in (W + "vMerge", W + "tbl") for tc in row.findall(W + "tc") for el in tc.iter()) or at.paragraph.getparent() is not cell:
         return False
     paragraph = at.paragraph
-    if not at_paragraph_start:
-        _break_before_character(at)  # the page break run marks where the paragraph is cut
-        paragraph = _split_paragraph_at_break(paragraph)
     rest = etree.Element(W + "tbl")
     for tag in ("tblPr", "tblGrid"):
         part = table.find(W + tag)
         if part is not None:
             rest.append(copy.deepcopy(part))
+    if at_paragraph_start and paragraph is cell.find(W + "p"):  # the lines start a row: the row goes whole
+        if row is table.find(W + "tr"):  # the whole table would go, and perhaps leave the title alone
+            return False
+        for later in [row, *row.itersiblings(W + "tr")]:
+            rest.append(later)
+        _separate_on_a_new_page(table, rest)
+        return True
+    if not at_paragraph_start:
+        _break_before_character(at)  # the page break run marks where the paragraph is cut
+        paragraph = _split_paragraph_at_break(paragraph)
     continued = etree.SubElement(rest, W + "tr")
     trpr = row.find(W + "trPr")
     if trpr is not None:
@@ -224,16 +234,26 @@ def _break_table_before(cell: etree._Element, at: _Char, at_paragraph_start: boo
             tc2.append(etree.Element(W + "p"))
     for later in list(row.itersiblings(W + "tr")):
         rest.append(later)
+    _separate_on_a_new_page(table, rest)
+    return True
+
+
+def _separate_on_a_new_page(table: etree._Element, rest: etree._Element) -> None:
+    """Put ``rest`` after ``table``, on a new page."""
     # Tables that touch are one table to LibreOffice, and it breaks no page inside one: a
     # paragraph of a twentieth of a line stands between them and carries the page break.
-    separator = etree.fromstring(
+    separator = _page_break_paragraph()
+    table.addnext(separator)
+    separator.addnext(rest)
+
+
+def _page_break_paragraph() -> etree._Element:
+    """An empty paragraph a twentieth of a line tall that starts a new page."""
+    return etree.fromstring(
         f'<w:p xmlns:w="{W[1:-1]}"><w:pPr><w:pageBreakBefore/><w:snapToGrid w:val="0"/>'
         '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:firstLine="0" w:firstLineChars="0"/>'
         '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr></w:pPr></w:p>'
     )
-    table.addnext(separator)
-    separator.addnext(rest)
-    return True
 
 
 def _split_paragraph_at_break(paragraph: etree._Element) -> etree._Element:
