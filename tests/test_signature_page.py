@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from docgen import create_app
+from docgen.kinds import BUNDLED, activate, get_kind
 from docgen.services.batch import MAX_RUN, convert_papers
 from docgen.services.preflight import preflight_pdf
 from tests.conftest import example
@@ -156,3 +157,30 @@ def test_the_reporter_line_never_stands_alone(client, length):
         last = "".join((pdf.pages[-1].extract_text() or "").split())
     # the last lines of 改进措施 came along, above 报告人
     assert last.index(matter(length)[-8:]) < last.index("报告人：张明")
+
+
+@pytest.fixture(scope="module")
+def forestry(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DOCGEN_PROFILE", "forestry")
+    app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("forestry")), "TESTING": True, "SECRET_KEY": "test", "CONVERTER_INSTANCES": 1})
+    yield app.extensions["docgen"]
+    mp.undo()
+    activate(BUNDLED)
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "lengths"),
+    [
+        # lengths of the free text that left the signature alone on page 2 or 3 before
+        ("yellow-card-warning", "situation", (183, 261, 807)),  # the last of two paragraphs carried in part
+        ("accountability-referral", "situation", (105, 716)),  # ends with 妥否，请批示。, a paragraph of one line
+        ("supervision-notice", "requirements", (300, 508, 950)),  # a table, a paragraph, the signature
+    ],
+)
+def test_the_forestry_papers_keep_their_signature_with_their_text(forestry, kind, field, lengths):
+    validated_kind, payload = forestry.validate(kind, get_kind(kind).example)
+    docxs = [forestry.renderer.render(validated_kind, payload.model_copy(update={field: matter(n)})) for n in lengths]
+    for length, paper in zip(lengths, convert_papers(forestry, docxs), strict=True):
+        assert paper.pages > 1, length
+        assert [p for p in preflight_pdf(paper.pdf) if p.rule in ("落款", "标题", "上边距", "左边距")] == [], length

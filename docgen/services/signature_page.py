@@ -115,8 +115,10 @@ def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
 
     The lines are read from the last but one page of ``pdf``; the break goes where their text
     starts in the .docx, found only when what follows it there is exactly their text and the
-    signature page's. Two lines are carried; one when the last is a paragraph of its own, three
-    when two would leave a paragraph's first line alone at the foot of the page.
+    signature page's. Two lines are carried, more when both are first lines of paragraphs (so
+    that the page's text still starts on the margin), when the first would be a paragraph's
+    last line alone at the top of the page, or when two would leave a paragraph's first line
+    alone at its foot.
     """
     before, last = _last_pages_lines(pdf)
     lone = "".join(last)
@@ -128,20 +130,26 @@ def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
         return None
     starts: list[int] = []  # where each of the last lines of the page before starts in ``text``
     suffix = lone
-    for line in reversed(before[-(CARRIED_LINES + 2) :]):
+    for line in reversed(before[-(CARRIED_LINES + 4) :]):
         suffix = line + suffix
         if not text.endswith(suffix):
             break
         starts.append(len(text) - len(suffix))
     paragraph_starts = {i for i, c in enumerate(chars) if i == 0 or chars[i - 1].paragraph is not c.paragraph}
-    if len(starts) < 2:
+    if len(starts) < CARRIED_LINES:
         return None
-    if starts[0] in paragraph_starts:
-        carried = 1
-    elif starts[1] in paragraph_starts or len(starts) < 3:
-        carried = 2
-    else:
-        carried = 3 if starts[2] in paragraph_starts else 2
+    carried = CARRIED_LINES
+
+    def widow(count: int) -> bool:  # the first line carried is the only one of its paragraph's lines carried
+        return starts[count - 1] not in paragraph_starts and starts[count - 2] in paragraph_starts
+
+    # one of them at least stands on the margin (first lines of paragraphs are indented), no
+    # paragraph's last line goes alone to the top of the page …
+    while carried < len(starts) and (all(start in paragraph_starts for start in starts[:carried]) or widow(carried)):
+        carried += 1
+    # … and no paragraph's first line is left alone at the foot of the page
+    if carried < len(starts) and starts[carried] in paragraph_starts and starts[carried - 1] not in paragraph_starts:
+        carried += 1
     if len(before) - carried < 2:  # the page before would keep too little (its title, say)
         return None
     at = chars[starts[carried - 1]]
@@ -266,8 +274,8 @@ def _split_paragraph_at_break(paragraph: etree._Element) -> etree._Element:
     new.append(new_ppr)
     ind = new_ppr.find(W + "ind")
     if ind is None:
-        ind = etree.SubElement(new_ppr, W + "ind")
-        _place_ind(new_ppr, ind)
+        ind = etree.Element(W + "ind")
+        _place(new_ppr, ind)
     for attr in ("firstLine", "firstLineChars", "hanging", "hangingChars"):
         ind.attrib.pop(W + attr, None)
     ind.set(W + "firstLine", "0")
@@ -279,31 +287,41 @@ def _split_paragraph_at_break(paragraph: etree._Element) -> etree._Element:
     return new
 
 
-def _place_ind(ppr: etree._Element, ind: etree._Element) -> None:
-    # w:ind comes after w:spacing and before w:jc and the rest in a w:pPr
-    before = {W + t for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-                              "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-                              "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-                              "snapToGrid", "spacing")}
-    ppr.remove(ind)
+# the children of a w:pPr in their schema order (those this module puts in, and what comes before them)
+_PPR_ORDER = [W + tag for tag in (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr", "suppressLineNumbers",
+    "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct", "topLinePunct",
+    "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind",
+)]
+
+
+def _place(ppr: etree._Element, element: etree._Element) -> None:
+    """Put an element into a w:pPr where the schema wants it."""
+    if element.getparent() is ppr:
+        ppr.remove(element)
+    rank = _PPR_ORDER.index(element.tag)
     index = 0
     for i, child in enumerate(ppr):
-        if child.tag in before:
+        if child.tag in _PPR_ORDER and _PPR_ORDER.index(child.tag) < rank:
             index = i + 1
-    ppr.insert(index, ind)
+    ppr.insert(index, element)
 
 
 def _break_before_paragraph(paragraph: etree._Element) -> None:
     ppr = paragraph.find(W + "pPr")
     if ppr is None:
-        ppr = etree.SubElement(paragraph, W + "pPr")
+        ppr = etree.Element(W + "pPr")
         paragraph.insert(0, ppr)
-    # w:pageBreakBefore comes right after w:pStyle, w:keepNext and w:keepLines in a w:pPr
-    anchor = 0
-    for i, child in enumerate(ppr):
-        if child.tag in (W + "pStyle", W + "keepNext", W + "keepLines"):
-            anchor = i + 1
-    ppr.insert(anchor, etree.Element(W + "pageBreakBefore"))
+    _place(ppr, etree.Element(W + "pageBreakBefore"))
+    # LibreOffice keeps a paragraph's space before at the top of a page it breaks to: none, so
+    # the text starts on the top margin
+    spacing = ppr.find(W + "spacing")
+    if spacing is None:
+        spacing = etree.Element(W + "spacing")
+        _place(ppr, spacing)
+    for attr in ("beforeLines", "beforeAutospacing"):
+        spacing.attrib.pop(W + attr, None)
+    spacing.set(W + "before", "0")
 
 
 def _break_before_character(at: _Char) -> None:
