@@ -33,6 +33,7 @@ Box = tuple[float, float, float, float]
 # pdfium is not thread-safe; batch conversions read pages from several threads.
 _PDFIUM = threading.Lock()
 _PAGE_NUMBER = re.compile(r"^[—–\-－]+(\d{1,4})[—–\-－]+$")
+_FOOTER_TOP = 200.0  # points from the bottom: a page number printed lower is in the footer
 _DATE_LINE = re.compile(r"年.{0,4}月.{0,4}日$")
 # GB/T 9704 margins, in points: right 26 mm, bottom 35 mm
 _RIGHT_MARGIN, _BOTTOM_MARGIN = 74.0, 99.0
@@ -152,26 +153,41 @@ def read_pages(pdf: bytes, pages: Sequence[int] | None = None) -> list[PageText]
     """The text of every page (or of the pages listed; -1 is the last)."""
     import pypdfium2 as pdfium
 
-    out = []
     with _PDFIUM:
         doc = pdfium.PdfDocument(pdf)
         try:
-            for index in range(len(doc)) if pages is None else [p % len(doc) for p in pages]:
-                page = doc[index]
-                text = page.get_textpage()
-                try:
-                    width, height = page.get_size()
-                    pieces = []
-                    for i in range(text.count_rects()):
-                        left, bottom, right, top = text.get_rect(i)
-                        pieces.append((left, bottom, right, top, text.get_text_bounded(left, bottom, right, top)))
-                finally:
-                    text.close()
-                    page.close()
-                out.append(PageText(width, height, _group_lines(pieces)))
+            return [_page_text(doc, index) for index in (range(len(doc)) if pages is None else [p % len(doc) for p in pages])]
         finally:
             doc.close()
-    return out
+
+
+def _page_text(doc, index: int) -> PageText:
+    page = doc[index]
+    text = page.get_textpage()
+    try:
+        width, height = page.get_size()
+        pieces = []
+        for i in range(text.count_rects()):
+            left, bottom, right, top = text.get_rect(i)
+            pieces.append((left, bottom, right, top, text.get_text_bounded(left, bottom, right, top)))
+    finally:
+        text.close()
+        page.close()
+    return PageText(width, height, _group_lines(pieces))
+
+
+def _footer_page_number(doc, index: int) -> int | None:
+    """``footer_number`` of a page from the text of its footer area alone (a third of the time of reading the page)."""
+    page = doc[index]
+    text = page.get_textpage()
+    try:
+        width, _ = page.get_size()
+        footer = text.get_text_bounded(0, 0, width, _FOOTER_TOP)
+    finally:
+        text.close()
+        page.close()
+    numbers = [m.group(1) for m in map(_PAGE_NUMBER.match, (re.sub(r"\s+", "", ln) for ln in footer.splitlines())) if m]
+    return int(numbers[-1]) if numbers else None
 
 
 def _group_lines(pieces: list[tuple[float, float, float, float, str]]) -> list[Line]:
@@ -202,7 +218,7 @@ def _group_lines(pieces: list[tuple[float, float, float, float, str]]) -> list[L
 def footer_number(lines: Sequence[Line]) -> int | None:
     """The page number printed as ``— 3 —`` in the lower part of a page, if any."""
     for line in reversed(lines):
-        if line.y1 > 200:  # above the footer area
+        if line.y1 > _FOOTER_TOP:  # above the footer area
             break
         match = _PAGE_NUMBER.match(re.sub(r"\s+", "", line.text))
         if match:
@@ -239,27 +255,41 @@ def split_by_page_numbers(pdf: bytes, count: int) -> list[CutPaper] | None:
     (the caller then converts the papers one by one). A page with no text
     at all at the end of a paper (one LibreOffice put in) is left out.
     """
-    pages = read_pages(pdf)
-    starts: list[int] = []
-    last_number = 0
-    for index, page in enumerate(pages):
-        number = page.number
-        if number == 1:
-            starts.append(index)
-        elif number is not None and (not starts or number != last_number + 1):
-            return None
-        if number is not None:
-            last_number = number
-    if len(starts) != count or starts[0] != 0:
-        return None
-    ranges = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(pages)
-        while end - 1 > start and not pages[end - 1].lines:
-            end -= 1
-        ranges.append(list(range(start, end)))
+    import pypdfium2 as pdfium
+
+    # only the footers of every page are read; whole pages only where a paper ends
+    with _PDFIUM:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            count_pages = len(doc)
+            starts: list[int] = []
+            last_number = 0
+            for index in range(count_pages):
+                number = _footer_page_number(doc, index)
+                if number == 1:
+                    starts.append(index)
+                elif number is not None and (not starts or number != last_number + 1):
+                    return None
+                if number is not None:
+                    last_number = number
+            if len(starts) != count or starts[0] != 0:
+                return None
+            ranges, last_pages = [], []
+            for i, start in enumerate(starts):
+                end = starts[i + 1] if i + 1 < len(starts) else count_pages
+                last = _page_text(doc, end - 1)
+                while end - 1 > start and not last.lines:
+                    end -= 1
+                    last = _page_text(doc, end - 1)
+                ranges.append(list(range(start, end)))
+                last_pages.append(last)
+        finally:
+            doc.close()
     parts = extract_pages(pdf, ranges)
-    return [CutPaper(part, len(r), signature_box(pages[r[-1]]), PageSource(pdf, r)) for part, r in zip(parts, ranges, strict=True)]
+    return [
+        CutPaper(part, len(r), signature_box(last), PageSource(pdf, r))
+        for part, r, last in zip(parts, ranges, last_pages, strict=True)
+    ]
 
 
 def extract_pages(pdf: bytes, ranges: list[list[int]]) -> list[bytes]:
