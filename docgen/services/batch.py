@@ -59,6 +59,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from docgen.errors import (
     Conflict,
@@ -156,7 +157,7 @@ def create_batch(
 def get_batch(office: Office, batch_id: str) -> dict[str, Any]:
     """The batch's progress: ``{"id", "kind", "status", "done", "total", "issue", "duplex", "error", "links"}``."""
     with office.register.reading() as session:
-        return describe(_get(session, batch_id))
+        return describe(_get(session, batch_id, defer(Batch.items)))
 
 
 def resume_batch(office: Office, batch_id: str) -> dict[str, Any]:
@@ -228,8 +229,8 @@ def describe(batch: Batch) -> dict[str, Any]:
     }
 
 
-def _get(session, batch_id: str) -> Batch:
-    batch = session.get(Batch, batch_id)
+def _get(session, batch_id: str, *options) -> Batch:
+    batch = session.get(Batch, batch_id, options=options)
     if batch is None:
         raise NotFound(f"没有这个批量任务：{batch_id}")
     return batch
@@ -237,7 +238,7 @@ def _get(session, batch_id: str) -> Batch:
 
 def _finished(office: Office, batch_id: str) -> Batch:
     with office.register.reading() as session:
-        batch = _get(session, batch_id)
+        batch = _get(session, batch_id, defer(Batch.items))
     if batch.status == "failed":
         message = (batch.error or {}).get("message", "")
         raise Conflict(f"批量任务已失败，没有签批包：{message}", [ErrorDetail("(batch).status", "failed")])
@@ -601,7 +602,7 @@ def run_batch(office: Office, batch_id: str, progress: Callable[[int, int], None
     except Exception as exc:
         fail_batch(office, batch_id, exc)
     with office.register.reading() as session:
-        return describe(_get(session, batch_id))
+        return describe(_get(session, batch_id, defer(Batch.items)))
 
 
 # -- liveness ------------------------------------------------------------------------
