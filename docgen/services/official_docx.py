@@ -40,6 +40,7 @@ from docgen.services.page_grid import (
     off_grid,
     set_document_grid,
 )
+from docgen.services.signature_block import office_lines
 
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -306,10 +307,13 @@ class OfficialDocx:
         self._paragraph("Normal").add_run().add_break(WD_BREAK.PAGE)
 
     def signature(self, offices: Sequence[str], date: str) -> None:
-        """One blank line, the issuing offices, the date four characters in from the right."""
+        """One blank line, the issuing offices centred over the date, the date four characters in from the right."""
         self.blank().paragraph_format.keep_with_next = True
-        for office in offices:
-            self._paragraph("发文机关署名", office)
+        for office, line in zip(offices, office_lines(list(offices), date), strict=True):
+            paragraph = self._paragraph("发文机关署名", office)
+            paragraph.paragraph_format.left_indent = Pt(line.left_pt)
+            paragraph.paragraph_format.right_indent = Pt(0)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if line.centred else WD_ALIGN_PARAGRAPH.RIGHT
         self._paragraph("成文日期", date)
 
     def table(self, columns: Sequence[Column], rows: Sequence[Sequence[str]], total_row: bool = False) -> None:

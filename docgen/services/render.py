@@ -35,6 +35,7 @@ from docgen.kinds import COMMON_VARIABLES, Kind, Payload
 from docgen.profile import Profile
 from docgen.services.dates import format_official_date
 from docgen.services.external_links import strip_external_links
+from docgen.services.signature_block import lay_out_signature
 
 _TEMPLATED_PARTS = ("word/document.xml", "word/header", "word/footer", "docProps/core.xml")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
@@ -144,7 +145,10 @@ class PreparedTemplate:
         buf.seek(0, io.SEEK_END)
         with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
             for entry, template in self.parts.values():
-                out.writestr(entry, template.render(context), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                xml = template.render(context)
+                if entry.filename == "word/document.xml":
+                    xml = lay_out_signature(xml)
+                out.writestr(entry, xml, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return buf.getvalue()
 
 
