@@ -704,8 +704,8 @@ def build_supervision_prompt() -> DocumentObject:
         "工作存在（",
         "{{ findings_marked }}",
         "），现要求你单位（科室）接到本通知后",
-        "{{ reply_days }}",
-        "日进行回复。",
+        "{{ reply_period }}",
+        "内进行回复。",
     )
     _signature(doc)
     return doc
@@ -727,8 +727,8 @@ def build_accountability_notice() -> DocumentObject:
         "下发《督办提示》（",
         "{{ prompt_number }}",
         "），现责成你单位（科室）",
-        "{{ reply_days }}",
-        "日内向",
+        "{{ reply_period }}",
+        "内向",
         "{{ committee }}",
         "说明情况。",
     )
@@ -756,7 +756,7 @@ def build_rectification_notice() -> DocumentObject:
         "{{ situation }}",
     )
     _para(doc, "公文正文", "现对你单位予以通报批评，并下发《整改通知书》，请认真整改：", "{{ requirements }}")
-    _para(doc, "公文正文", "请于接到本通知书后", "{{ reply_days }}", "日内将整改情况书面报送党政办督查室。")
+    _para(doc, "公文正文", "请于接到本通知书后", "{{ reply_period }}", "内将整改情况书面报送党政办督查室。")
     _signature(doc)
     return doc
 
@@ -780,8 +780,8 @@ def build_yellow_card_warning() -> DocumentObject:
         doc,
         "公文正文",
         "根据三次督查制度，现对你单位予以黄牌警告。请于接到本通知后",
-        "{{ reply_days }}",
-        "日内完成整改，并将整改情况书面报送党政办督查室。第三次督查仍不能按时保质保量完成任务的，将提请",
+        "{{ reply_period }}",
+        "内完成整改，并将整改情况书面报送党政办督查室。第三次督查仍不能按时保质保量完成任务的，将提请",
         "{{ committee }}",
         "追究领导班子及有关班子成员的责任。",
     )
@@ -855,7 +855,7 @@ def build_supervision_notice() -> DocumentObject:
             ("事项来源", ("{{ source }}",), 1),
             ("督办事项", ("{{ matter }}",), 4),
             ("批示意见或办理要求", ("{{ requirements }}",), 5),
-            ("办理时限", ("接到本通知单后", "{{ reply_days }}", "日内上报办理结果"), 1),
+            ("办理时限", ("接到本通知单后", "{{ reply_period }}", "内上报办理结果"), 1),
         ],
     )
     after = _para(doc, "公文正文", "请承办单位明确责任，限期办理，并按时填写《落实情况反馈表》报党政办督查室。")
@@ -922,7 +922,7 @@ EXPECTED_VARIABLES: dict[str, set[str]] = {
         "recipient",
         "matter",
         "findings_marked",
-        "reply_days",
+        "reply_period",
         "issuing_offices",
         "issued_on",
     },
@@ -933,7 +933,7 @@ EXPECTED_VARIABLES: dict[str, set[str]] = {
         "findings_marked",
         "prompt_issued_on",
         "prompt_number",
-        "reply_days",
+        "reply_period",
         "committee",
         "issuing_offices",
         "issued_on",
@@ -992,14 +992,14 @@ def _sample_context(name: str, rows: int = 3) -> dict:
         "recipient": "区人民医院",
         "matter": "院感防控",
         "findings_marked": "☐工作未落实、☐落实不彻底、☑落实进展缓慢、☐没有完成阶段性目标、☑可能完不成任务",
-        "reply_days": "5",
+        "reply_period": "5个工作日",
     }
     if name == "accountability-notice.docx":
         ctx |= {
             "number": "示卫督问〔2026〕2号",
             "prompt_issued_on": "2026年11月2日",
             "prompt_number": "示卫督办〔2026〕7号",
-            "reply_days": "3",
+            "reply_period": "3日",
         }
     return ctx
 

@@ -152,6 +152,15 @@ class PreparedTemplate:
         return buf.getvalue()
 
 
+def format_reply_period(days: int | None, day_type: str) -> str:
+    """The reply period as a paper words it, in the days the register counts its deadline by:
+    ``5个工作日`` (working days skip holidays and count 调休), ``3日`` (calendar days);
+    a blank to fill in by hand when there is no period."""
+    if not days:
+        return "\u3000\u3000日"
+    return f"{days}个工作日" if day_type == "working" else f"{days}日"
+
+
 def as_markup(value: Any) -> Any:
     """Escape text for WordprocessingML; newlines become line breaks, tabs tabs."""
     if isinstance(value, str):
@@ -202,8 +211,12 @@ class Renderer:
         for field in kind.model.model_fields:
             if kind.model.model_fields[field].annotation in (dt.date, dt.date | None) and data.get(field) is None:
                 context[field] = format_official_date(None)
-        if kind.reply_days_field and data.get(kind.reply_days_field) is None:
-            context[kind.reply_days_field] = settings.reply_days or ""
+        reply_period = ""
+        if kind.reply_days_field:
+            days = data.get(kind.reply_days_field) or settings.reply_days
+            context[kind.reply_days_field] = days or ""
+            day_type = "calendar" if data.get("count_calendar_days") else settings.reply_day_type
+            reply_period = format_reply_period(days, day_type)
         if kind.extra_context:
             context.update({k: as_markup(v) for k, v in kind.extra_context(payload).items()})
         signing_day = issued_on or (data.get(kind.signing_date_field) if kind.signing_date_field else None)
@@ -214,6 +227,7 @@ class Renderer:
             number=as_markup(number),
             issued_on=format_official_date(signing_day, style),
             kind_title=kind.title,
+            reply_period=reply_period,
         )
         return context
 
@@ -227,6 +241,7 @@ __all__ = [
     "PreparedTemplate",
     "Renderer",
     "as_markup",
+    "format_reply_period",
     "parse_template",
     "template_sources",
     "unsafe_constructs",

@@ -156,7 +156,10 @@ class TemplateLibrary:
         for name in sorted(used - allowed):
             problems.append(ErrorDetail("file", f"占位符 {{{{ {name} }}}} 不是“{kind.title}”的字段"))
         fields = kind.model.model_fields
-        for name in sorted(printed_fields(kind) - used):
+        printed = set(used)
+        if "reply_period" in used and kind.reply_days_field:
+            printed.add(kind.reply_days_field)  # the period as worded ("5个工作日") prints the reply days
+        for name in sorted(printed_fields(kind) - printed):
             problems.append(ErrorDetail("file", f"字段 {{{{ {name} }}}}（{fields[name].title}）在模板中没有出现"))
         if not problems:
             try:
