@@ -35,7 +35,6 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -43,6 +42,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from docgen.services.official_docx import drop_leftovers, drop_unused_styles, table_borders
 from docgen.services.page_grid import (
     TWO_CHARACTERS_TWIPS,
     condense_characters,
@@ -210,37 +210,24 @@ def _add(paragraph: Paragraph, *pieces: str) -> Paragraph:
 
 def _new_document(title: str) -> DocumentObject:
     doc = Document()
-    _drop_leftovers(doc)
+    drop_leftovers(doc)
     _setup_page(doc)
     _setup_settings(doc)
     _setup_font_table(doc)
     _setup_styles(doc)
     _setup_footers(doc)
+    # a paper's properties are written when it is made (docgen/services/document_properties.py):
+    # its title, organisation and date; the template's own say what it is and when it was built
     props = doc.core_properties
     props.title = title
     props.subject = title
-    props.author = "docgen"
-    props.last_modified_by = "docgen"
-    # no braces here: docxtpl renders the core properties as templates too
-    props.comments = "docxtpl 模板，由 scripts/build_templates.py 生成；双花括号内为填充标记，编辑时请勿拆分或改动。"
+    props.author = props.last_modified_by = ""
+    props.comments = ""
     props.language = "zh-CN"
-    props.keywords = "docxtpl; GB/T 9704-2012"
+    props.keywords = "GB/T 9704-2012"
     props.revision = 1
-    props.created = props.modified = dt.datetime(2026, 1, 1)
+    props.created = props.modified = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     return doc
-
-
-def _drop_leftovers(doc: DocumentObject) -> None:
-    """Drop leftovers of python-docx's default template: its thumbnail and the
-    Word 2010 stylesWithEffects copy (which would still hold the old styles)."""
-    rels = doc.part.package.rels
-    for rid, rel in list(rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            rels.pop(rid)
-    rels = doc.part.rels
-    for rid, rel in list(rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            rels.pop(rid)
 
 
 def _setup_page(doc: DocumentObject) -> None:
@@ -485,22 +472,7 @@ def _setup_styles(doc: DocumentObject) -> None:
     if tbl_pr is None:
         tbl_pr = OxmlElement("w:tblPr")
         table.element.append(tbl_pr)
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = OxmlElement("w:" + side)
-        b.set(qn("w:val"), "single")
-        b.set(qn("w:sz"), "4")
-        b.set(qn("w:space"), "0")
-        b.set(qn("w:color"), "000000")
-        borders.append(b)
-    tbl_pr.append(borders)
-    mar = OxmlElement("w:tblCellMar")
-    for side, w in (("top", 0), ("left", 85), ("bottom", 0), ("right", 85)):
-        m = OxmlElement("w:" + side)
-        m.set(qn("w:w"), str(w))
-        m.set(qn("w:type"), "dxa")
-        mar.append(m)
-    tbl_pr.append(mar)
+    table_borders(tbl_pr)
 
 
 def _outline_level(level: int):
@@ -947,6 +919,7 @@ def build(out_dir: Path = OUT_DIR, forestry_dir: Path = FORESTRY_DIR) -> list[Pa
         folder.mkdir(parents=True, exist_ok=True)
         for name, builder in builders.items():
             doc = builder()
+            drop_unused_styles(doc)
             path = folder / name
             doc.save(str(path))
             written.append(path)

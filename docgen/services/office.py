@@ -164,7 +164,7 @@ class Office:
             with self.register.reading() as session:
                 payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
         template, _ = self.templates.current(kind)
-        docx = template.render(self.renderer.context(kind, payload))
+        docx = template.render(self.renderer.context(kind, payload), self.renderer.properties(kind, payload, draft=True))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
@@ -257,7 +257,7 @@ class Office:
             check_series_order(session, kind, payload, self.profile.name, issued_on, number)
         template, version = self.templates.current(kind)
         template_version = self.templates.version_for_issue(session, kind, template, version)
-        docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
+        docx = template.render(self.renderer.context(kind, payload, number or "", issued_on), self.renderer.properties(kind, payload, number or "", issued_on))
         stored_key = self.store.put(docx, "docx")
         document = Document(
             id=uuid.uuid4().hex,
@@ -437,7 +437,10 @@ class Office:
             template = self.templates.prepared(kind, document.template_version)
         else:  # issued before template versions were kept
             template = self.renderer.template(kind)
-        docx = template.render(self.renderer.context(kind, payload, document.number or "", document.issued_on))
+        docx = template.render(
+            self.renderer.context(kind, payload, document.number or "", document.issued_on),
+            self.renderer.properties(kind, payload, document.number or "", document.issued_on),
+        )
         return docx, template.sha256 == document.template_sha256
 
     # -- templates ----------------------------------------------------------
@@ -465,7 +468,8 @@ class Office:
         """The kind's example filled into one version (activated or not): nothing stored, no number."""
         check_format(fmt)
         kind = get_kind(kind_id)
-        docx = self.templates.prepared(kind, version).render(self.example_context(kind))
+        example = kind.model.model_validate(kind.example)
+        docx = self.templates.prepared(kind, version).render(self.example_context(kind), self.renderer.properties(kind, example, draft=True))
         name = f"{kind.title}-模板第{version}版预览"
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), f"{name}.pdf", PDF_MIME)

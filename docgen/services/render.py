@@ -16,6 +16,7 @@ bytes — an issued paper can be made again byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -34,6 +35,7 @@ from markupsafe import Markup, escape
 from docgen.kinds import COMMON_VARIABLES, Kind, Payload
 from docgen.profile import Profile
 from docgen.services.dates import format_official_date
+from docgen.services.document_properties import APP_PART, CORE_PART, DocumentProperties
 from docgen.services.external_links import strip_external_links
 from docgen.services.signature_block import lay_out_signature
 
@@ -110,6 +112,8 @@ class PreparedTemplate:
     sources: dict[str, str]  # part name -> Jinja source
     path: Path | None = None
     mtime_ns: int = 0
+    # the property parts as the template has them: a paper writes its own (``DocumentProperties``)
+    properties: dict[str, tuple[zipfile.ZipInfo, bytes]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> PreparedTemplate:
@@ -121,17 +125,23 @@ class PreparedTemplate:
         clean = strip_external_links(raw)
         sources = template_sources(clean)
         parts: dict[str, tuple[zipfile.ZipInfo, jinja2.Template]] = {}
+        properties: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
         prefix = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(clean)) as src, zipfile.ZipFile(prefix, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
+                if info.filename in (CORE_PART, APP_PART):
+                    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    entry.compress_type = zipfile.ZIP_DEFLATED
+                    entry.external_attr = info.external_attr
+                    properties[info.filename] = (entry, src.read(info))
                 if info.filename in sources:
                     entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     entry.compress_type = zipfile.ZIP_DEFLATED
                     entry.external_attr = info.external_attr
                     parts[info.filename] = (entry, _ENV.from_string(sources[info.filename]))
-                else:
+                elif info.filename not in properties:
                     dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
-        return cls(digest, prefix.getvalue(), parts, sources, path, mtime_ns)
+        return cls(digest, prefix.getvalue(), parts, sources, path, mtime_ns, properties)
 
     def variables(self) -> set[str]:
         """Top-level names the template reads (for checking it against the schema)."""
@@ -140,13 +150,21 @@ class PreparedTemplate:
             names |= meta.find_undeclared_variables(_ENV.parse(source))
         return names
 
-    def render(self, context: dict[str, Any]) -> bytes:
+    def render(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
+        """The filled .docx; ``properties`` replace the template's own (title, organisation, date)."""
         buf = io.BytesIO(self.prefix)
         buf.seek(0, io.SEEK_END)
         with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for entry, template in self.parts.values():
+            for name, (entry, raw) in self.properties.items():
+                if properties is not None:
+                    out.writestr(entry, properties.core_xml() if name == CORE_PART else properties.app_xml())
+                elif name not in self.parts:
+                    out.writestr(entry, raw)
+            for name, (entry, template) in self.parts.items():
+                if properties is not None and name in self.properties:
+                    continue
                 xml = template.render(context)
-                if entry.filename == "word/document.xml":
+                if name == "word/document.xml":
                     xml = lay_out_signature(xml)
                 out.writestr(entry, xml, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return buf.getvalue()
@@ -231,9 +249,15 @@ class Renderer:
         )
         return context
 
+    def properties(self, kind: Kind, payload: Payload, number: str = "", issued_on: dt.date | None = None,
+                   draft: bool = False) -> DocumentProperties:
+        """What the paper's properties say: its title, the organisation, its number and date."""
+        signing_day = issued_on or (getattr(payload, kind.signing_date_field, None) if kind.signing_date_field else None)
+        return DocumentProperties(kind.title, self.profile.name, number, signing_day, draft)
+
     def render(self, kind: Kind, payload: Payload, number: str = "", issued_on: dt.date | None = None) -> bytes:
         """The filled .docx. An empty ``number`` leaves the number line blank (a draft)."""
-        return self.template(kind).render(self.context(kind, payload, number, issued_on))
+        return self.template(kind).render(self.context(kind, payload, number, issued_on), self.properties(kind, payload, number, issued_on))
 
 
 __all__ = [
