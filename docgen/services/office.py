@@ -29,6 +29,7 @@ from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.date_rules import check_series_order, check_signing_date, date_reason
 from docgen.services.dates import due_date, today_in, use_holidays
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
+from docgen.services.draft_mark import mark_as_draft
 from docgen.services.external_links import strip_external_links
 from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
@@ -164,7 +165,7 @@ class Office:
             with self.register.reading() as session:
                 payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
         template, _ = self.templates.current(kind)
-        docx = template.render(self.renderer.context(kind, payload), self.renderer.properties(kind, payload, draft=True))
+        docx = mark_as_draft(template.render(self.renderer.context(kind, payload), self.renderer.properties(kind, payload, draft=True)))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
@@ -469,7 +470,7 @@ class Office:
         check_format(fmt)
         kind = get_kind(kind_id)
         example = kind.model.model_validate(kind.example)
-        docx = self.templates.prepared(kind, version).render(self.example_context(kind), self.renderer.properties(kind, example, draft=True))
+        docx = mark_as_draft(self.templates.prepared(kind, version).render(self.example_context(kind), self.renderer.properties(kind, example, draft=True)))
         name = f"{kind.title}-模板第{version}版预览"
         if fmt == "pdf":
             return RenderedFile(self.to_pdf(docx), f"{name}.pdf", PDF_MIME)
