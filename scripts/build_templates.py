@@ -47,6 +47,7 @@ from docgen.services.page_grid import (
     TWO_CHARACTERS_TWIPS,
     condense_characters,
     no_hanging_punctuation,
+    no_stretch_before_breaks,
     off_grid,
     set_document_grid,
 )
@@ -256,6 +257,7 @@ def _setup_settings(doc: DocumentObject) -> None:
     lang = el.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
+    no_stretch_before_breaks(el)
     # punctuation keeps its full cell, in Word as in LibreOffice's PDF
     csc = el.find(qn("w:characterSpacingControl"))
     if csc is not None:
@@ -628,9 +630,11 @@ def build_supervision_ledger() -> DocumentObject:
         [
             # wide enough for "2026年11月22日" on one line even where the renderer
             # adds CJK/digit spacing (LibreOffice ignores autoSpaceDE="0")
-            ("督查时间", 48.0, "row.date", "表格文字居中"),
-            ("责任科室和单位", 42.0, "row.department", "表格文字"),
-            ("督查要点", TEXT_WIDTH_MM - 90.0, "row.points", "表格文字"),
+            ("督查时间", 44.0, "row.date", "表格文字居中"),
+            ("责任科室和单位", 38.0, "row.department", "表格文字"),
+            # the points are what a ledger is read for: they get the width
+            # (a longer date style takes its room from here when the paper is made)
+            ("督查要点", TEXT_WIDTH_MM - 82.0, "row.points", "表格文字"),
         ],
     )
     return doc

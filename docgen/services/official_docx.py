@@ -41,6 +41,7 @@ from docgen.services.page_grid import (
     condense_characters,
     no_auto_space,
     no_hanging_punctuation,
+    no_stretch_before_breaks,
     off_grid,
     set_document_grid,
 )
@@ -177,6 +178,7 @@ class OfficialDocx:
             section._sectPr.append(grid)
         set_document_grid(grid)
         self.doc.settings.odd_and_even_pages_header_footer = True
+        no_stretch_before_breaks(self.doc.settings.element)
 
     def _setup_styles(self) -> None:
         styles = self.doc.styles

@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import re
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from docgen.services.dates import format_official_date
 from docgen.services.document_properties import APP_PART, CORE_PART, DocumentProperties
 from docgen.services.external_links import strip_external_links
 from docgen.services.signature_block import lay_out_signature
+from docgen.services.table_fit import fit_date_columns
 
 _TEMPLATED_PARTS = ("word/document.xml", "word/header", "word/footer", "docProps/core.xml")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
@@ -165,7 +167,7 @@ class PreparedTemplate:
                     continue
                 xml = template.render(context)
                 if name == "word/document.xml":
-                    xml = lay_out_signature(xml)
+                    xml = fit_date_columns(lay_out_signature(xml))
                 out.writestr(entry, xml, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return buf.getvalue()
 
@@ -179,10 +181,29 @@ def format_reply_period(days: int | None, day_type: str) -> str:
     return f"{days}个工作日" if day_type == "working" else f"{days}日"
 
 
+# a run of Latin text with no space in it long enough to leave a short justified line before it
+_UNBREAKABLE = re.compile(r"[!-~]{16,}")
+_BREAK_AFTER = re.compile(r"([/.?&=_\-#]+)")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after the slashes, dots … of a long unbroken run
+    (an address, a file name): the renderer may break it there, so the line before it is not
+    left short and stretched across the width by justification."""
+    def opened(match: re.Match[str]) -> str:
+        run = _BREAK_AFTER.sub(lambda m: m.group(1) + _ZERO_WIDTH_SPACE, match.group(0)).rstrip(_ZERO_WIDTH_SPACE)
+        # a run with no such place still breaks every 12 characters
+        return re.sub(r"([^\u200b]{12})(?=[^\u200b])", "\\1" + _ZERO_WIDTH_SPACE, run)
+
+    return _UNBREAKABLE.sub(opened, text)
+
+
 def as_markup(value: Any) -> Any:
-    """Escape text for WordprocessingML; newlines become line breaks, tabs tabs."""
+    """Escape text for WordprocessingML; newlines become line breaks, tabs tabs; long
+    unbroken Latin runs (addresses) may break (``breakable``)."""
     if isinstance(value, str):
-        return escape(value).replace("\n", _BREAK).replace("\t", _TAB)
+        return escape(breakable(value)).replace("\n", _BREAK).replace("\t", _TAB)
     return value
 
 

@@ -30,24 +30,24 @@ DATE_STYLE = "GWSignDate"  # 成文日期
 DATE_RIGHT_PT = 4 * BODY_PT  # 成文日期右空四字
 
 _CONDENSE_PT = CONDENSE_TWIPS / 20
-_WIDE_PT = BODY_PT + _CONDENSE_PT  # a Chinese character or full-width form
-_NARROW_PT = BODY_PT / 2 + _CONDENSE_PT  # a digit or a Latin letter
-_MIXED_GAP_PT = 3.6  # the renderer's automatic space where Chinese meets a digit
+_MIXED_GAP_EM = 3.6 / 16  # the renderer's automatic space where Chinese meets a digit
 
 
-def text_width_pt(text: str) -> float:
-    """Width of a line of body text (3号), in pt, as the PDF shows it."""
+def text_width_pt(text: str, size_pt: float = BODY_PT) -> float:
+    """Width of a line of text (3号 body unless told), in pt, as the PDF shows it: a Chinese
+    character or full-width form one em, a digit or Latin letter half, each 0.3 pt condensed."""
+    wide_pt, narrow_pt = size_pt + _CONDENSE_PT, size_pt / 2 + _CONDENSE_PT
     width = 0.0
     previous: bool | None = None
     for char in text:
-        if char.isspace():
+        if char in " \t":  # an ideographic space (the blank date 　　年　月　日) is a full cell
             previous = None
-            width += _NARROW_PT
+            width += narrow_pt
             continue
         wide = ord(char) >= 0x2E80 or 0x2014 <= ord(char) <= 0x2015
-        width += _WIDE_PT if wide else _NARROW_PT
+        width += wide_pt if wide else narrow_pt
         if previous is not None and previous != wide:
-            width += _MIXED_GAP_PT
+            width += _MIXED_GAP_EM * size_pt
         previous = wide
     return width
 
