@@ -68,3 +68,18 @@ def test_offices_centred_over_the_date_four_characters_in(office, kind, date, ce
     for name in flush:  # too long to centre over the date inside the text block: one line, flush right
         x0, x1 = lines[name]
         assert RIGHT_MARGIN - 1.5 < x1 < RIGHT_MARGIN + 0.5, (name, x1)
+
+
+def test_a_reports_offices_are_centred_over_its_date_too(office) -> None:
+    from docgen.services.official_docx import OfficialDocx
+
+    writer = OfficialDocx("督查工作情况报告", "东丽区卫生局", None)
+    writer.title("督查工作情况报告")
+    writer.text("本月督查工作总体平稳。")
+    writer.signature([SHORT, LONG], "二〇二六年十一月二十六日")
+    lines = signature_lines(office.to_pdf(writer.to_bytes()))
+    date_x0, date_x1 = lines["二〇二六年十一月二十六日"]
+    assert abs(date_x1 - DATE_RIGHT) < 1.0
+    for name in (SHORT, LONG):
+        x0, x1 = lines[name]
+        assert abs((x0 + x1) / 2 - (date_x0 + date_x1) / 2) < 1.0, name
