@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import requests
 
 from tests.conftest import service_today
 from tests.test_browser import browser, page, shot  # noqa: F401  (the browser fixtures)
@@ -39,3 +40,25 @@ def test_register_a_matter_report_progress_and_see_the_lights(page):  # noqa: F8
     shot(page, "22-matters")
     page.goto("/")
     assert "督查事项" in page.locator("#matters-by-light h2").inner_text()
+
+
+def test_the_report_page_previews_this_months_report_beside_its_form(page, live_server):  # noqa: F811
+    today = service_today()
+    matter = {"title": "医疗废物处置专项督查（浏览器）", "source": "局长办公会", "department": "医政科",
+              "opened_on": today.isoformat(), "deadline": (today + dt.timedelta(days=90)).isoformat()}
+    answer = requests.post(f"{live_server.url}/api/v1/matters", json=matter, headers=live_server.headers, timeout=30)
+    assert answer.status_code == 201, answer.text
+    month = today.strftime("%Y-%m")
+    page.goto("/reports")
+    assert page.locator("nav.tabs [aria-current=page]").inner_text() == "向局领导的月度书面报告"
+    page.fill("#month", month)
+    page.fill("#notes-overview", "本月督查工作总体平稳（浏览器）")
+    page.click("button[value=preview]")
+    page.wait_for_selector("#report-preview img")
+    assert page.locator("#report-preview img").evaluate("img => img.complete && img.naturalWidth > 300")
+    assert f"数据截至 {today.isoformat()}" in page.locator("#report-preview").inner_text()
+    # the preview stands beside the form, which keeps what was typed
+    form, preview = page.locator("#report-form").bounding_box(), page.locator("#report-preview").bounding_box()
+    assert preview["x"] > form["x"] + form["width"] - 1
+    assert page.input_value("#notes-overview") == "本月督查工作总体平稳（浏览器）"
+    shot(page, "23-report-preview")

@@ -4,6 +4,7 @@ progress reports, 报结 and 撤销, papers that name a matter, who may see and 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
@@ -75,6 +76,10 @@ def test_lights_follow_deadlines_and_milestones(app, client):
     assert yellow["light"] == "yellow" and "完成摸底" in yellow["light_reason"]
     assert red["light"] == "red" and "完成方案" in red["light_reason"]
     assert late["light"] == "red" and "办结时限" in late["light_reason"]
+    # the reasons name their days as the papers do (2026年11月23日), not 2026-11-23
+    deadline = dt.date.fromisoformat(late["deadline"])
+    assert f"{deadline.year}年{deadline.month}月{deadline.day}日" in late["light_reason"]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", red["light_reason"] + yellow["light_reason"] + late["light_reason"])
     listed = client.get("/api/v1/matters?light=red")
     assert listed.status_code == 200 and {m["id"] for m in listed.json} == {red["id"], late["id"]}
     assert listed.headers["X-Total-Count"] == "2"

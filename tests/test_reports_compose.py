@@ -115,6 +115,8 @@ def test_the_quarterly_bulletin_praises_and_criticises() -> None:
                      escalations=("东卫督问〔2026〕1号",)),
             UnitLine("医政科", done=2, in_progress=1, papers_received=2, replies_on_time=2),
             UnitLine("疾控科", done=0, in_progress=1, papers_received=1, replies_late=1),
+            # its reply is not due yet: not praised for a reply it has not sent
+            UnitLine("区中医医院", in_progress=1, papers_received=1, replies_pending=1),
         ),
         notes={"requirements": "请各单位于1月10日前报送整改情况。"},
     )
@@ -126,7 +128,7 @@ def test_the_quarterly_bulletin_praises_and_criticises() -> None:
     assert "请各单位于1月10日前报送整改情况。" in body
     rows = tables(content)[0]
     assert rows[1] == ["区人民医院", "1", "2", "1", "3", "0", "1"]
-    assert rows[-1] == ["合计", "3", "4", "1", "6", "1", "1"]
+    assert rows[-1] == ["合计", "3", "5", "1", "7", "1", "1"]
 
 
 def test_the_forestry_bulletin_speaks_of_the_three_rounds() -> None:

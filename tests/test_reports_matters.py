@@ -24,7 +24,8 @@ def test_last_months_report_shows_its_matters_as_of_its_last_day(app, client) ->
     ahead = client.post("/api/v1/matters", json={
         "title": "家庭医生签约服务", "source": "重点工作台帐", "department": "基层卫生科", "opened_on": first.isoformat(),
         "deadline": "2100-12-31", "milestones": [{"due_on": (end + dt.timedelta(days=15)).isoformat(), "measure": "签约率达到40%"}]}).json
-    assert late["light"] == "red" and ahead["light"] == "green"
+    # today the milestone may already be within the warning days (yellow); on the month's last day it was not
+    assert late["light"] == "red" and ahead["light"] in ("green", "yellow")
     report = client.post(ahead["links"]["progress"], json={
         "reported_on": (first + dt.timedelta(days=10)).isoformat(), "period": "monthly", "progress": "完成签约方案",
         "needs_coordination": "需财务科安排签约经费"})

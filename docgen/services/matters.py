@@ -34,6 +34,7 @@ from docgen.kinds import Kind, get_kind
 from docgen.kinds.base import Text
 from docgen.services.accounts import Principal
 from docgen.services.audit import audit_entry
+from docgen.services.dates import format_official_date
 from docgen.services.db import Document, Matter, ProgressReport, utcnow
 from docgen.services.milestones import Milestone, parse_milestones
 from docgen.services.payloads import EARLIEST_DATE, LATEST_DATE, details_from, validate_payload
@@ -238,20 +239,20 @@ def light_of(matter: Matter, as_of: dt.date, warning_days: int, overdue_papers: 
     if status_as_of(matter, as_of) != "open":
         return None, None
     if matter.deadline < as_of:
-        return "red", f"办结时限 {matter.deadline.isoformat()} 已过，尚未报结"
+        return "red", f"办结时限{format_official_date(matter.deadline)}已过，尚未报结"
     undone = [m for m in milestones_of(matter) if m.due_on is not None and not (m.done_on and m.done_on <= as_of)]
     late = [m for m in undone if m.due_on < as_of]
     if late:
-        return "red", f"节点“{late[0].measure[:40]}”（{late[0].due_on.isoformat()}）已到期未完成"
+        return "red", f"节点“{late[0].measure[:40]}”（{format_official_date(late[0].due_on)}）已到期未完成"
     if overdue_papers:
         p = overdue_papers[0]
-        return "red", f"{p.title}{p.number or ''}回复期限 {p.due_on.isoformat() if p.due_on else ''} 已过，未回复"
+        return "red", f"{p.title}{p.number or ''}回复期限{format_official_date(p.due_on) if p.due_on else ''}已过，未回复"
     horizon = as_of + dt.timedelta(days=warning_days)
     if matter.deadline <= horizon:
-        return "yellow", f"办结时限 {matter.deadline.isoformat()} 将到（{(matter.deadline - as_of).days} 天内）"
+        return "yellow", f"办结时限{format_official_date(matter.deadline)}将到（{(matter.deadline - as_of).days} 天内）"
     soon = [m for m in undone if m.due_on <= horizon]
     if soon:
-        return "yellow", f"节点“{soon[0].measure[:40]}”将于 {soon[0].due_on.isoformat()} 到期"
+        return "yellow", f"节点“{soon[0].measure[:40]}”将于{format_official_date(soon[0].due_on)}到期"
     return "green", None
 
 

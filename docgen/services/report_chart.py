@@ -66,10 +66,12 @@ def face(name: str) -> font_manager.FontProperties:
     return font_manager.FontProperties(family=family)
 
 
-def matters_chart(rows: Sequence[ChartRow], title: str, width_mm: float = 150.0) -> bytes:
-    """A horizontal stacked bar per department (已报结 / 绿灯 / 黄灯 / 红灯), counts printed on the bars."""
+def matters_chart(rows: Sequence[ChartRow], title: str | None = None, width_mm: float = 150.0) -> bytes:
+    """A horizontal stacked bar per department (已报结 / 绿灯 / 黄灯 / 红灯), counts printed on the bars.
+
+    ``title`` is drawn above the bars; a report leaves it out, its caption under the figure names it."""
     label_face, title_face = face("仿宋_GB2312"), face("黑体")
-    height_mm = min(200.0, 35.0 + 9.0 * max(1, len(rows)))
+    height_mm = min(200.0, 40.0 + 10.0 * max(1, len(rows)))
     with _lock:
         figure = Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=200)
         axes = figure.add_subplot()
@@ -88,20 +90,21 @@ def matters_chart(rows: Sequence[ChartRow], title: str, width_mm: float = 150.0)
                         va="center",
                         color="white" if key != "yellow" else "black",
                         fontproperties=label_face,
-                        fontsize=8,
+                        fontsize=10,
                     )
             left = [a + b for a, b in zip(left, values, strict=True)]
-        axes.set_title(title, fontproperties=title_face, fontsize=11)
-        axes.set_xlabel("督查事项（项）", fontproperties=label_face, fontsize=9)
+        if title:
+            axes.set_title(title, fontproperties=title_face, fontsize=12)
+        axes.set_xlabel("督查事项（项）", fontproperties=label_face, fontsize=11)
         axes.xaxis.get_major_locator().set_params(integer=True)
         for tick in axes.get_yticklabels() + axes.get_xticklabels():
             tick.set_fontproperties(label_face)
-            tick.set_fontsize(9)
+            tick.set_fontsize(11)
         axes.spines[["top", "right"]].set_visible(False)
         legend = figure.legend(ncols=4, loc="lower center", frameon=False, prop=label_face)
         for text in legend.get_texts():
-            text.set_fontsize(9)
-        figure.tight_layout(rect=(0, 12 / height_mm, 1, 1))
+            text.set_fontsize(11)
+        figure.tight_layout(rect=(0, 14 / height_mm, 1, 1))
         out = io.BytesIO()
         figure.savefig(out, format="png")
     return out.getvalue()

@@ -94,7 +94,7 @@ def _department_table(writer: OfficialDocx, departments: Sequence[DepartmentFigu
 
 def _chart(writer: OfficialDocx, departments: Sequence[DepartmentFigures], caption: str) -> None:
     rows = [ChartRow(d.department, d.done, d.green, d.yellow, d.red) for d in departments]
-    writer.picture(matters_chart(rows, caption), 150)
+    writer.picture(matters_chart(rows), 150)  # the caption below names it
     writer.caption(caption)
 
 
@@ -133,7 +133,7 @@ def _matter_paragraph(index: int, matter: MatterLine) -> str:
         for p in sorted(matter.progress, key=lambda p: p.reported_on)[-1:]:
             part = f"{md(p.reported_on)}报告：{_short(p.progress)}"
             if p.problems:
-                part += f"存在问题：{_short(p.problems)}"
+                part = part.rstrip("。；;") + f"；存在问题：{_short(p.problems)}"
             parts.append(part.rstrip("。；;") + "。")
         earlier = f"（本月共报告{len(matter.progress)}次）" if len(matter.progress) > 1 else ""
         text += f"最新进展{earlier}：" + "".join(parts)

@@ -151,6 +151,7 @@ def quarterly(office: Office, year: int, quarter: int, as_of: dt.date, heading: 
                 replies_on_time=f.on_time,
                 replies_late=f.late,
                 replies_missing=f.missing,
+                replies_pending=f.pending,
                 escalations=tuple(p.number for p in received if p.follows),
             )
         )

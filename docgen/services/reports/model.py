@@ -221,6 +221,7 @@ class UnitLine:
     replies_on_time: int = 0
     replies_late: int = 0
     replies_missing: int = 0
+    replies_pending: int = 0  # asked for, not yet due: whether they come on time is not known yet
     escalations: tuple[str, ...] = ()  # numbers of the escalation papers it received
 
     @property
@@ -230,6 +231,7 @@ class UnitLine:
             and not self.overdue
             and not self.replies_late
             and not self.replies_missing
+            and not self.replies_pending
             and not self.escalations
         )
 
