@@ -12,6 +12,7 @@ clerk's preview.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from lxml import etree
@@ -41,11 +42,37 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
+_SECTION = re.compile(rb"<w:sectPr\b[^>]*?(?<!/)>(.*?)</w:sectPr>", re.S)
+
+
+def _reference(kind: str) -> bytes:
+    return f'<w:headerReference w:type="{kind}" r:id="{MARK_ID}"/>'.encode()
+
+
+def _mark_sections_quickly(xml: bytes) -> bytes | None:
+    """The sections given the mark's headers by text alone, when none has a header of its own
+    (the bundled templates: no second parse of the document on the clerk's hot path); None otherwise."""
+    if b"<w:headerReference" in xml or b"sectPrChange" in xml or b'xmlns:r="' + R.encode() + b'"' not in xml or b"<w:sectPr/>" in xml:
+        return None
+
+    def marked(match: re.Match[bytes]) -> bytes:
+        kinds = ["default", "even"] + (["first"] if b"<w:titlePg" in match.group(1) else [])
+        opening = match.group(0)[: match.start(1) - match.start(0)]
+        return opening + b"".join(_reference(kind) for kind in kinds) + match.group(0)[len(opening):]
+
+    return _SECTION.sub(marked, xml)
+
+
 def mark_as_draft(docx: bytes) -> bytes:
     """The .docx with the 草稿 mark in the header of every page."""
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
         parts = {info.filename: src.read(info) for info in src.infolist()}
         infos = src.infolist()
+    quick = _mark_sections_quickly(parts["word/document.xml"])
+    if quick is not None:
+        parts["word/document.xml"] = quick
+        _add_mark_part(parts)
+        return _zip(parts, infos)
     document = etree.fromstring(parts["word/document.xml"])
     rels_name = "word/_rels/document.xml.rels"
     rels = etree.fromstring(parts[rels_name])
@@ -71,18 +98,29 @@ def mark_as_draft(docx: bytes) -> bytes:
             sect.insert(0, ref)
             needs_part = True
     if needs_part:
-        parts[MARK_PART] = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W}">{_MARK_PARAGRAPH}</w:hdr>'.encode()
-        rel = etree.SubElement(rels, f"{{{RELS}}}Relationship")
-        rel.set("Id", MARK_ID)
-        rel.set("Type", HEADER_TYPE)
-        rel.set("Target", MARK_PART.removeprefix("word/"))
-        parts[rels_name] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
-        types_xml = etree.fromstring(parts["[Content_Types].xml"])
-        override = etree.SubElement(types_xml, f"{{{CT}}}Override")
-        override.set("PartName", "/" + MARK_PART)
-        override.set("ContentType", HEADER_CONTENT_TYPE)
-        parts["[Content_Types].xml"] = etree.tostring(types_xml, xml_declaration=True, encoding="UTF-8", standalone=True)
+        _add_mark_part(parts)
     parts["word/document.xml"] = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return _zip(parts, infos)
+
+
+def _add_mark_part(parts: dict[str, bytes]) -> None:
+    """The mark's header part, its relationship from the document and its content type."""
+    rels_name = "word/_rels/document.xml.rels"
+    parts[MARK_PART] = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W}">{_MARK_PARAGRAPH}</w:hdr>'.encode()
+    rels = etree.fromstring(parts[rels_name])
+    rel = etree.SubElement(rels, f"{{{RELS}}}Relationship")
+    rel.set("Id", MARK_ID)
+    rel.set("Type", HEADER_TYPE)
+    rel.set("Target", MARK_PART.removeprefix("word/"))
+    parts[rels_name] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+    types_xml = etree.fromstring(parts["[Content_Types].xml"])
+    override = etree.SubElement(types_xml, f"{{{CT}}}Override")
+    override.set("PartName", "/" + MARK_PART)
+    override.set("ContentType", HEADER_CONTENT_TYPE)
+    parts["[Content_Types].xml"] = etree.tostring(types_xml, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _zip(parts: dict[str, bytes], infos: list[zipfile.ZipInfo]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in infos:
