@@ -38,7 +38,7 @@ _DATE_LINE = re.compile(r"年.{0,4}月.{0,4}日$")
 _RIGHT_MARGIN, _BOTTOM_MARGIN = 74.0, 99.0
 SEAL_SIZE = 120.0  # a 4.2 cm seal
 _CENTRED_COLUMNS = {"序号", "页数", "状态", "逾期天数"}
-# columns whose values never wrap, as wide as their longest value: numbers such as 东卫督办〔2026〕10号
+# columns whose values never wrap, as wide as their longest value: numbers such as XX督办〔2026〕10号
 # always; dates and states too where the page leaves the other columns room enough
 NUMBER_COLUMNS = frozenset({"序号", "文号", "页数", "逾期天数"})
 WHOLE_COLUMNS = NUMBER_COLUMNS | {"成文日期", "回复期限", "状态"}
