@@ -207,3 +207,13 @@ def test_registers_made_before_the_queue_upgrade_with_nothing_lost(tmp_path: Pat
             db.execute("INSERT INTO documents (id, kind, organisation, year, status, issued_on, payload, search_text, template_sha256, "
                        "file_key, file_sha256, batch_id, batch_position, created_at) VALUES ('d2', 'supervision-prompt', 'x', 2026, "
                        "'issued', '2026-11-01', '{}', '', 'x', 'k2.docx', 'y', 'b1', 0, '2026-11-01 00:00:00')")
+
+
+def test_runs_keep_every_instance_busy_and_spread_over_machines_when_the_queue_is_shared() -> None:
+    from docgen.services.batch import SHARED_MAX_RUN, runs
+
+    one_machine = runs(list(range(100)), 2)
+    assert [len(r) for r in one_machine] == [50, 50] and sum(one_machine, []) == list(range(100))
+    shared = runs(list(range(100)), 1, SHARED_MAX_RUN)
+    assert [len(r) for r in shared] == [20] * 5 and sum(shared, []) == list(range(100))
+    assert runs([7], 2) == [[7]]

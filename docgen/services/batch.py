@@ -90,6 +90,8 @@ ZIP_MIME = "application/zip"
 PENDING = ("queued", "running")
 # papers converted in one LibreOffice pass at most; more is faster, fewer spreads a batch over more workers
 MAX_RUN = 50
+# with a shared queue (several machines) shorter runs, so that the waiting workers of every machine get some
+SHARED_MAX_RUN = 20
 HEARTBEAT_SECONDS = 2.0
 
 
@@ -317,21 +319,23 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
             todo = session.execute(
                 select(BatchFile.position).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_(None)).order_by(BatchFile.position)
             ).scalars().all()
-    return runs(list(todo), _converter_instances(office))
+    shared = bool(office.settings.get("QUEUE_URL"))
+    return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if shared else MAX_RUN)
 
 
-def runs(positions: Sequence[int], instances: int) -> list[list[int]]:
+def runs(positions: Sequence[int], instances: int, max_run: int = MAX_RUN) -> list[list[int]]:
     """Positions in runs for one conversion each: as few runs as keep every instance busy, of even length.
 
     A conversion costs about 0.1 s plus a few milliseconds a paper, so one
-    long run per instance beats many short ones; runs are at most ``MAX_RUN``
-    papers (LibreOffice's memory grows with the document), and their number
+    long run per instance beats many short ones; runs are at most ``max_run``
+    papers (LibreOffice's memory grows with the document; a queue shared by
+    several machines takes shorter ones, to spread them), and their number
     is a multiple of the instances, so that the instances finish together.
     """
     if not positions:
         return []
     instances = max(1, instances)
-    count = math.ceil(max(instances, math.ceil(len(positions) / MAX_RUN)) / instances) * instances
+    count = math.ceil(max(instances, math.ceil(len(positions) / max_run)) / instances) * instances
     count = min(count, len(positions))
     length, longer = divmod(len(positions), count)
     out, start = [], 0
