@@ -29,7 +29,7 @@ def preflight_command(path: str, as_json: bool) -> None:
         click.echo("错误：文件既不是 PDF 也不是 .docx", err=True)
         sys.exit(2)
     try:
-        problems = preflight(content, lambda docx: _office().to_pdf(docx))
+        problems = preflight(content, lambda docx: _office().paper_pdf(docx))  # a .docx as docgen prints it
     except DocgenError as error:
         _fail(error)
         return

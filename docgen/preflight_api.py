@@ -32,7 +32,7 @@ def check_paper() -> Response:
         raise InvalidPayload("无法检查这个文件", [ErrorDetail("file", "文件既不是 PDF 也不是 .docx")])
     office = api.office()
     try:
-        problems = preflight(content, office.to_pdf)
+        problems = preflight(content, office.paper_pdf)  # a .docx as docgen prints it
     except DocgenError:
         raise
     except Exception as error:  # a damaged PDF or .docx: whatever the PDF or zip reader raises

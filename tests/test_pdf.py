@@ -119,12 +119,7 @@ def test_without_libreoffice_pdf_is_503_and_docx_still_works(data_dir):
     assert client.get("/healthz").status_code == 200
 
 
-@pytest.mark.parametrize("kind", [
-    # "5个工作日内进行回复" (issue 9 point 7) is four characters longer than "5日进行回复": this body now
-    # fills page 1 and strands the signature on page 2, the defect of issue 9 point 2 (fixed apart)
-    pytest.param("supervision-prompt", marks=pytest.mark.xfail(reason="issue 9 point 2: a signature alone on the last page", strict=False)),
-    "accountability-notice",
-])
+@pytest.mark.parametrize("kind", ["supervision-prompt", "accountability-notice"])
 def test_a_long_notice_runs_on_from_the_title_page_with_the_signature_under_its_text(pdf_client, kind):
     # a body too long for the first page starts under the title and runs on;
     # the signature is never stranded on a page of its own

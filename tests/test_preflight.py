@@ -246,3 +246,18 @@ def test_api_preflight(pf_app, office, prompt_docx):
     assert junk.status_code == 422
     anonymous = pf_app.test_client(token=None)
     assert anonymous.post("/api/v1/preflight", data={"file": (io.BytesIO(pdf), "x.pdf")}).status_code == 401
+
+
+def test_a_docx_is_checked_as_docgen_prints_it(pf_app, office, tmp_path, monkeypatch):
+    # a matter whose last lines would leave the signature alone on page 2 in a plain conversion
+    long = dict(example("supervision-prompt"), matter="院感防控工作中的手卫生依从性、消毒隔离制度落实和医疗废物分类处置" * 12)
+    docx = office.draft("supervision-prompt", long, "docx").content
+    assert "落款" in rules(preflight_pdf(office.to_pdf(docx)))  # what a plain conversion would show
+    auth = {"Authorization": f"Bearer {admin_token(pf_app)}"}
+    answer = pf_app.test_client().post("/api/v1/preflight", data={"file": (io.BytesIO(docx), "x.docx")}, headers=auth)
+    assert answer.status_code == 200 and "落款" not in {p["rule"] for p in answer.get_json()["problems"]}, answer.get_json()
+    paper = tmp_path / "督办提示.docx"
+    paper.write_bytes(docx)
+    monkeypatch.setenv("DOCGEN_DATA_DIR", pf_app.config["DATA_DIR"])
+    result = CliRunner().invoke(main, ["preflight", str(paper), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == [], result.output

@@ -28,13 +28,8 @@ from docgen.services.preflight import preflight_pdf
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# Known open defect of issue 9, named so that every other rule still guards this paper:
-# a long yellow-card warning puts its signature alone on page 2 (point 2).
-KNOWN: dict[str, set[str]] = {
-    "forestry-yellow-card-warning-stress-draft": {"上边距", "左边距", "落款"},
-    # the same defect in the forestry 月通报 drafted over the sweep's papers: its signature alone on page 2
-    "forestry-report-bulletin-draft": {"上边距", "左边距", "落款"},
-}
+# Known open defects, named so that every other rule still guards the paper (none now).
+KNOWN: dict[str, set[str]] = {}
 
 
 def save_first_page(pdf: bytes, name: str) -> None:

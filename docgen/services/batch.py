@@ -83,6 +83,7 @@ from docgen.services.packet import (
     split_by_page_numbers,
 )
 from docgen.services.register import Paper
+from docgen.services.signature_page import carry_last_lines, signature_alone
 
 log = logging.getLogger(__name__)
 
@@ -451,19 +452,52 @@ def is_converted(office: Office, batch_id: str) -> bool:
 
 
 def convert_papers(office: Office, docxs: Sequence[bytes]) -> list[CutPaper]:
-    """The PDFs of several papers made from one template, in one LibreOffice pass when that is safe."""
+    """The PDFs of several papers made from one template, in one LibreOffice pass when that is safe.
+
+    A paper whose signature block was left alone on its last page is converted again with its
+    last body lines carried along (``docgen.services.signature_page``); those papers again in
+    one pass.
+    """
     if len(docxs) > 1:
-        joined = join_documents(docxs)
-        if joined is not None:
-            parts = split_by_page_numbers(office.to_pdf(joined, background=True), len(docxs))
-            if parts is not None:
-                return parts
-            log.info("docgen batch: could not cut the joined PDF at its page numbers; converting one by one")
-    out = []
-    for docx in docxs:
-        pdf = office.to_pdf(docx, background=True)
-        out.append(CutPaper(pdf, page_count(pdf), signature_box(read_pages(pdf, [-1])[0])))
+        parts = _convert_joined(office, docxs)
+        if parts is not None:
+            return _keep_signatures(office, docxs, parts)
+        log.info("docgen batch: could not cut the joined PDF at its page numbers; converting one by one")
+    return [_cut(office.paper_pdf(docx, background=True)) for docx in docxs]
+
+
+def _convert_joined(office: Office, docxs: Sequence[bytes]) -> list[CutPaper] | None:
+    """The papers converted as one document and cut apart again; None when they cannot be."""
+    if len(docxs) == 1:
+        return [_cut(office.to_pdf(docxs[0], background=True))]
+    joined = join_documents(docxs)
+    if joined is None:
+        return None
+    return split_by_page_numbers(office.to_pdf(joined, background=True), len(docxs))
+
+
+def _keep_signatures(office: Office, docxs: Sequence[bytes], parts: list[CutPaper]) -> list[CutPaper]:
+    """``parts``, with those whose signature stands alone on the last page converted again, carried."""
+    carried = {}
+    for index, part in enumerate(parts):
+        if signature_alone(part.pdf):
+            docx = carry_last_lines(docxs[index], part.pdf)
+            if docx is not None:
+                carried[index] = docx
+    if not carried:
+        return parts
+    again = _convert_joined(office, list(carried.values()))
+    if again is None:
+        again = [_cut(office.to_pdf(docx, background=True)) for docx in carried.values()]
+    out = list(parts)
+    for index, part in zip(carried, again, strict=True):
+        if not signature_alone(part.pdf):
+            out[index] = part
     return out
+
+
+def _cut(pdf: bytes) -> CutPaper:
+    return CutPaper(pdf, page_count(pdf), signature_box(read_pages(pdf, [-1])[0]))
 
 
 def _to_pdf(office: Office, docx: bytes) -> bytes:

@@ -36,6 +36,7 @@ from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
 from docgen.services.replies import ReplyFile, record_reply, reply_file
+from docgen.services.signature_page import convert_keeping_signature
 from docgen.services.states import states_for
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
@@ -168,7 +169,7 @@ class Office:
         docx = mark_as_draft(template.render(self.renderer.context(kind, payload), self.renderer.properties(kind, payload, draft=True)))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
-            return RenderedFile(self.to_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
+            return RenderedFile(self.paper_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
         return RenderedFile(docx, paper_filename(kind, label, "docx"), DOCX_MIME, ascii_filename(kind.id, "draft", ext="docx"))
 
     # -- issuing ----------------------------------------------------------
@@ -420,7 +421,7 @@ class Office:
         ascii_pdf = ascii_filename(kind.id, *ascii_parts, ext="pdf")
         if document.pdf_key and self.store.exists(document.pdf_key):
             return RenderedFile(self.store.get(document.pdf_key), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_pdf)
-        pdf = self.to_pdf(self.store.get(document.file_key))
+        pdf = self.paper_pdf(self.store.get(document.file_key))
         key = self.store.put(pdf, "pdf")
         if not self.register.set_pdf(document.id, key):
             self.store.delete(key)
@@ -473,7 +474,7 @@ class Office:
         docx = mark_as_draft(self.templates.prepared(kind, version).render(self.example_context(kind), self.renderer.properties(kind, example, draft=True)))
         name = f"{kind.title}-模板第{version}版预览"
         if fmt == "pdf":
-            return RenderedFile(self.to_pdf(docx), f"{name}.pdf", PDF_MIME)
+            return RenderedFile(self.paper_pdf(docx), f"{name}.pdf", PDF_MIME)
         return RenderedFile(docx, f"{name}.docx", DOCX_MIME)
 
     # -- PDF --------------------------------------------------------------
@@ -489,6 +490,15 @@ class Office:
         from docgen.converter import get_converter
 
         return get_converter(self.settings).to_pdf(strip_external_links(docx), background=background)
+
+    def paper_pdf(self, docx: bytes, *, background: bool = False) -> bytes:
+        """The PDF of a paper, its signature block never alone on its last page.
+
+        The stored .docx is not changed; when the first conversion leaves the
+        signature alone, a copy with the body's last lines carried along is
+        converted once more (``docgen.services.signature_page``).
+        """
+        return convert_keeping_signature(docx, lambda d: self.to_pdf(d, background=background))
 
     def converter_status(self) -> dict[str, Any]:
         """The converter's health: state per instance, counts, restarts; no paths or process ids."""

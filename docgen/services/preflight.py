@@ -267,27 +267,22 @@ def _grid(pages: list) -> list[Problem]:
     problems = []
     pitch_expected = BLOCK_WIDTH / CHARS_PER_LINE
     line_expected = BLOCK_HEIGHT / LINES_PER_PAGE
-    for number, (lines, _page) in enumerate(pages, start=1):
-        body = [line for line in lines if not line.in_table and abs(line.size - BODY_PT) <= 0.5 and not PAGE_NUMBER.match(line.flat)]
-        full = [line for line in body if line.x1 >= LEFT_MARGIN + BLOCK_WIDTH - 3 and line.x0 <= LEFT_MARGIN + 12]
-        # The pitch is read between neighbouring Chinese characters ("〔2026〕" is no gap of the
-        # grid), line by line. Justification only ever widens a line that ends short (a digit
-        # or a pair that may not be split went to the next line), so the least widened full
-        # line shows the grid, and it may stand only a little above 156/28 mm: 16 pt
-        # characters (27 a line, 5.64 mm) fail even where a line needed no widening.
-        pitches, count = [], 0
-        for line in full:
-            chars = line.chars  # type: ignore[attr-defined]
-            advances = [
-                (b["x0"] - a["x0"]) / MM
-                for a, b in zip(chars, chars[1:], strict=False)
-                if _cjk(a["text"]) and _cjk(b["text"]) and 0 < b["x0"] - a["x0"] < 30
-            ]
-            if len(advances) >= 5:
-                pitches.append(statistics.median(advances))
-                count += len(advances)
+    bodies = [
+        [line for line in lines if not line.in_table and abs(line.size - BODY_PT) <= 0.5 and not PAGE_NUMBER.match(line.flat)]
+        for lines, _page in pages
+    ]
+    # The pitch is read between neighbouring Chinese characters ("〔2026〕" is no gap of the
+    # grid), line by line. Justification only ever widens a line that ends short (a digit
+    # or a pair that may not be split went to the next line), so the least widened full
+    # line shows the grid, and it may stand only a little above 156/28 mm: 16 pt
+    # characters (27 a line, 5.64 mm) fail even where a line needed no widening. A page
+    # with fewer than three full lines (the last lines of a body carried over with the
+    # signature) may have none that is not widened: the paper's other pages speak for it.
+    measured = [_line_pitches(body) for body in bodies]
+    paper = [pitch for pitches, _ in measured for pitch in pitches]
+    for number, (body, (pitches, count)) in enumerate(zip(bodies, measured, strict=True), start=1):
         if count >= 10:
-            pitch = min(pitches)
+            pitch = min(pitches) if len(pitches) >= 3 else min(paper)
             if not pitch_expected - 0.12 <= pitch <= pitch_expected + 0.05:
                 per_line = BLOCK_WIDTH / pitch
                 problems.append(Problem("行字数", number, f"第{number}页满行约 {per_line:.1f} 字，应为每行 28 字（字距 {pitch:.2f} 毫米）"))
@@ -299,6 +294,23 @@ def _grid(pages: list) -> list[Problem]:
                     Problem("行数", number, f"第{number}页行距约 {gap:.1f} 毫米，每页约 {BLOCK_HEIGHT / gap:.0f} 行，应为 22 行")
                 )
     return problems
+
+
+def _line_pitches(body: list[_Line]) -> tuple[list[float], int]:
+    """The median pitch (mm) of each full line of a page's body, and how many gaps were read."""
+    full = [line for line in body if line.x1 >= LEFT_MARGIN + BLOCK_WIDTH - 3 and line.x0 <= LEFT_MARGIN + 12]
+    pitches, count = [], 0
+    for line in full:
+        chars = line.chars  # type: ignore[attr-defined]
+        advances = [
+            (b["x0"] - a["x0"]) / MM
+            for a, b in zip(chars, chars[1:], strict=False)
+            if _cjk(a["text"]) and _cjk(b["text"]) and 0 < b["x0"] - a["x0"] < 30
+        ]
+        if len(advances) >= 5:
+            pitches.append(statistics.median(advances))
+            count += len(advances)
+    return pitches, count
 
 
 def _cjk(text: str) -> bool:

@@ -234,7 +234,7 @@ class Reports:
                 raise
         label = f"{title}-{number}" if number else title
         if fmt == "pdf":
-            file = RenderedFile(self.office.to_pdf(docx), f"{label}.pdf", PDF_MIME, f"{ascii_stem}.pdf")
+            file = RenderedFile(self.office.paper_pdf(docx), f"{label}.pdf", PDF_MIME, f"{ascii_stem}.pdf")
         else:
             file = RenderedFile(docx, f"{label}.docx", DOCX_MIME, f"{ascii_stem}.docx")
         return MadeReport(file, number, issue, as_of)
