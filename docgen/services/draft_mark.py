@@ -38,6 +38,14 @@ _MARK_PARAGRAPH = (
 )
 
 
+MARK_ABOVE_MM = 36.0  # the mark stands in the header, above the text block (37 mm down)
+
+
+def is_draft_mark(text: str, bottom_mm: float) -> bool:
+    """A line of a converted page that is the 草稿 mark (no part of the paper's text or layout)."""
+    return "".join(text.split()) == DRAFT_MARK and bottom_mm < MARK_ABOVE_MM
+
+
 def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 

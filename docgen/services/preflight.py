@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from docgen.services.draft_mark import DRAFT_MARK
+from docgen.services.draft_mark import is_draft_mark
 
 MM = 72 / 25.4  # points per millimetre
 
@@ -130,7 +130,7 @@ def _page_lines(page: Any) -> list[_Line]:
 
 def _is_draft_mark(line: _Line) -> bool:
     """The 草稿 mark in a draft's header (docgen.services.draft_mark): no part of the paper's layout."""
-    return line.flat == DRAFT_MARK and line.bottom < TOP_MARGIN - MARGIN_TOLERANCE
+    return is_draft_mark(line.text, line.bottom)
 
 
 # -- rules ----------------------------------------------------------------
