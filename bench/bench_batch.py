@@ -18,7 +18,10 @@ the service's processes together: the largest sums of RSS, PSS and USS
 0.25 s, and each process's own peak. RSS counts the pages the forked
 gunicorn workers share with their master once per process; PSS shares them
 out, so the PSS sum is the honest total (the 1 GB target is judged on it).
-Prints the figures and the ratios; no assertions.
+Also the CPU seconds the service's processes spent on each batch (user +
+system, summed over the process tree): on a machine shared with other work
+the wall times swing with the load, the CPU seconds much less. Prints the
+figures and the ratios; no assertions.
 """
 
 from __future__ import annotations
@@ -71,6 +74,23 @@ def tree_memory(pid: int) -> dict[int, tuple[str, int, int, int]]:
         except psutil.Error:
             pass
     return out
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and all its descendants so far (a process that ended is not counted)."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
 
 
 class PeakMemory:
@@ -148,17 +168,22 @@ def main() -> int:
             session = requests.Session()
             session.headers.update(server.headers)
             batch_over_http(session, server.url, items[:8])  # templates prepared, LibreOffice warm
-            times = []
+            times, cpu = [], []
             for _ in range(args.runs):
+                before = tree_cpu(server.process.pid)
                 seconds, packet = batch_over_http(session, server.url, items, args.poll)
                 times.append(seconds)
+                cpu.append(tree_cpu(server.process.pid) - before)
             print(f"docgen over HTTP, {args.papers} papers issued → packet: best {min(times):.2f} s, "
-                  f"median {statistics.median(times):.2f} s ({len(packet) / 1e6:.1f} MB; runs: {', '.join(f'{t:.2f}' for t in times)})")
+                  f"median {statistics.median(times):.2f} s ({len(packet) / 1e6:.1f} MB; runs: {', '.join(f'{t:.2f}' for t in times)}); "
+                  f"CPU of the service's processes: median {statistics.median(cpu):.2f} s a batch")
             if args.big:
+                before = tree_cpu(server.process.pid)
                 with PeakMemory(server.process.pid) as memory:
                     seconds, packet = batch_over_http(session, server.url, prompts(args.big), args.poll)
+                big_cpu = tree_cpu(server.process.pid) - before
                 processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
-                print(f"docgen over HTTP, {args.big} papers issued → packet: {seconds:.2f} s ({len(packet) / 1e6:.1f} MB); "
+                print(f"docgen over HTTP, {args.big} papers issued → packet: {seconds:.2f} s ({len(packet) / 1e6:.1f} MB, CPU {big_cpu:.1f} s); "
                       f"the service's {processes} processes together at most {memory.rss / 2**20:.0f} MiB resident (RSS), "
                       f"{memory.pss / 2**20:.0f} MiB proportional (PSS)")
                 print(memory.report())

@@ -10,6 +10,7 @@ one shape of ``docgen.errors``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import uuid
 from typing import Any, TypeVar
@@ -37,8 +38,17 @@ from docgen.services.untrusted import forbidden_character, parse_json, text_prob
 # keys the service makes itself (one per item of a batch); a client may not use them
 RESERVED_KEY_PREFIXES = ("batch:",)
 # a random name for this worker process, so that a client can tell workers apart
-# without learning process ids
+# without learning process ids; made again in a forked child (docgen serve imports
+# this module in gunicorn's master, before it forks the workers)
 WORKER_ID = uuid.uuid4().hex[:12]
+
+
+def _name_this_worker() -> None:
+    global WORKER_ID
+    WORKER_ID = uuid.uuid4().hex[:12]
+
+
+os.register_at_fork(after_in_child=_name_this_worker)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 Model = TypeVar("Model", bound=BaseModel)

@@ -10,6 +10,7 @@ gunicorn, started again if it dies.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import subprocess
@@ -42,6 +43,30 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
+def import_web_modules() -> None:
+    """Import what the web workers run (Flask, pydantic, SQLAlchemy, docxtpl, lxml …) once, in the master,
+    before gunicorn forks: the workers then share those pages with it instead of each holding its own
+    copy. No application is made here (no database connection or thread crosses the fork)."""
+    import docgen.services.office  # noqa: F401
+    from docgen import (  # noqa: F401
+        access,
+        api,
+        api_escalations,
+        api_matters,
+        api_replies,
+        api_reports,
+        calendar_api,
+        dashboard,
+        errormap,
+        preflight_api,
+        web,
+        web_matters,
+        web_reports,
+    )
+
+    gc.freeze()  # the collector then leaves these objects alone, so their pages stay shared
+
+
 def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     settings = load_settings()
     os.makedirs(settings["DATA_DIR"], exist_ok=True)
@@ -51,6 +76,7 @@ def run(host: str, port: int, workers: int, threads: int = 4) -> None:
     pool = start_converter_pool(settings)
     consumer = QueueConsumer(settings)
     consumer.start()
+    import_web_modules()
     try:
         _Gunicorn(
             {

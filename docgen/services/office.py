@@ -226,12 +226,13 @@ class Office:
 
     def register_paper(
         self, session, kind: Kind, payload: Payload, batch_id: str | None = None, batch_position: int | None = None,
-        actor: Principal | None = None,
+        actor: Principal | None = None, *, durable: bool = True,
     ) -> tuple[Document, str]:
         """Inside the caller's writing transaction: number, date, render, store and add one paper.
 
         Returns the Document (added to the session) and the key of its stored
         .docx, which the caller deletes when the transaction does not commit.
+        ``durable=False``: the caller ``store.sync``s the key before it commits.
         """
         follows = None
         if kind.follows_kind:
@@ -260,7 +261,7 @@ class Office:
         template, version = self.templates.current(kind)
         template_version = self.templates.version_for_issue(session, kind, template, version)
         docx = template.render(self.renderer.context(kind, payload, number or "", issued_on), self.renderer.properties(kind, payload, number or "", issued_on))
-        stored_key = self.store.put(docx, "docx")
+        stored_key = self.store.put(docx, "docx", durable=durable)
         document = Document(
             id=uuid.uuid4().hex,
             kind=kind.id,
