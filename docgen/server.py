@@ -36,6 +36,10 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # newer gunicorn releases open a control socket at one fixed path per user; docgen does not use it, and
+        # several `docgen serve` on one machine (tests, two services) would take it from each other
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from docgen import create_app

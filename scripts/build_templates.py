@@ -35,7 +35,6 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -43,10 +42,12 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
+from docgen.services.official_docx import drop_leftovers, drop_unused_styles, table_borders
 from docgen.services.page_grid import (
     TWO_CHARACTERS_TWIPS,
     condense_characters,
     no_hanging_punctuation,
+    no_stretch_before_breaks,
     off_grid,
     set_document_grid,
 )
@@ -210,37 +211,24 @@ def _add(paragraph: Paragraph, *pieces: str) -> Paragraph:
 
 def _new_document(title: str) -> DocumentObject:
     doc = Document()
-    _drop_leftovers(doc)
+    drop_leftovers(doc)
     _setup_page(doc)
     _setup_settings(doc)
     _setup_font_table(doc)
     _setup_styles(doc)
     _setup_footers(doc)
+    # a paper's properties are written when it is made (docgen/services/document_properties.py):
+    # its title, organisation and date; the template's own say what it is and when it was built
     props = doc.core_properties
     props.title = title
     props.subject = title
-    props.author = "docgen"
-    props.last_modified_by = "docgen"
-    # no braces here: docxtpl renders the core properties as templates too
-    props.comments = "docxtpl 模板，由 scripts/build_templates.py 生成；双花括号内为填充标记，编辑时请勿拆分或改动。"
+    props.author = props.last_modified_by = ""
+    props.comments = ""
     props.language = "zh-CN"
-    props.keywords = "docxtpl; GB/T 9704-2012"
+    props.keywords = "GB/T 9704-2012"
     props.revision = 1
-    props.created = props.modified = dt.datetime(2026, 1, 1)
+    props.created = props.modified = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     return doc
-
-
-def _drop_leftovers(doc: DocumentObject) -> None:
-    """Drop leftovers of python-docx's default template: its thumbnail and the
-    Word 2010 stylesWithEffects copy (which would still hold the old styles)."""
-    rels = doc.part.package.rels
-    for rid, rel in list(rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            rels.pop(rid)
-    rels = doc.part.rels
-    for rid, rel in list(rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            rels.pop(rid)
 
 
 def _setup_page(doc: DocumentObject) -> None:
@@ -269,6 +257,7 @@ def _setup_settings(doc: DocumentObject) -> None:
     lang = el.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
+    no_stretch_before_breaks(el)
     # punctuation keeps its full cell, in Word as in LibreOffice's PDF
     csc = el.find(qn("w:characterSpacingControl"))
     if csc is not None:
@@ -485,22 +474,7 @@ def _setup_styles(doc: DocumentObject) -> None:
     if tbl_pr is None:
         tbl_pr = OxmlElement("w:tblPr")
         table.element.append(tbl_pr)
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        b = OxmlElement("w:" + side)
-        b.set(qn("w:val"), "single")
-        b.set(qn("w:sz"), "4")
-        b.set(qn("w:space"), "0")
-        b.set(qn("w:color"), "000000")
-        borders.append(b)
-    tbl_pr.append(borders)
-    mar = OxmlElement("w:tblCellMar")
-    for side, w in (("top", 0), ("left", 85), ("bottom", 0), ("right", 85)):
-        m = OxmlElement("w:" + side)
-        m.set(qn("w:w"), str(w))
-        m.set(qn("w:type"), "dxa")
-        mar.append(m)
-    tbl_pr.append(mar)
+    table_borders(tbl_pr)
 
 
 def _outline_level(level: int):
@@ -656,9 +630,11 @@ def build_supervision_ledger() -> DocumentObject:
         [
             # wide enough for "2026年11月22日" on one line even where the renderer
             # adds CJK/digit spacing (LibreOffice ignores autoSpaceDE="0")
-            ("督查时间", 48.0, "row.date", "表格文字居中"),
-            ("责任科室和单位", 42.0, "row.department", "表格文字"),
-            ("督查要点", TEXT_WIDTH_MM - 90.0, "row.points", "表格文字"),
+            ("督查时间", 44.0, "row.date", "表格文字居中"),
+            ("责任科室和单位", 38.0, "row.department", "表格文字"),
+            # the points are what a ledger is read for: they get the width
+            # (a longer date style takes its room from here when the paper is made)
+            ("督查要点", TEXT_WIDTH_MM - 82.0, "row.points", "表格文字"),
         ],
     )
     return doc
@@ -704,8 +680,8 @@ def build_supervision_prompt() -> DocumentObject:
         "工作存在（",
         "{{ findings_marked }}",
         "），现要求你单位（科室）接到本通知后",
-        "{{ reply_days }}",
-        "日进行回复。",
+        "{{ reply_period }}",
+        "内进行回复。",
     )
     _signature(doc)
     return doc
@@ -727,8 +703,8 @@ def build_accountability_notice() -> DocumentObject:
         "下发《督办提示》（",
         "{{ prompt_number }}",
         "），现责成你单位（科室）",
-        "{{ reply_days }}",
-        "日内向",
+        "{{ reply_period }}",
+        "内向",
         "{{ committee }}",
         "说明情况。",
     )
@@ -756,7 +732,7 @@ def build_rectification_notice() -> DocumentObject:
         "{{ situation }}",
     )
     _para(doc, "公文正文", "现对你单位予以通报批评，并下发《整改通知书》，请认真整改：", "{{ requirements }}")
-    _para(doc, "公文正文", "请于接到本通知书后", "{{ reply_days }}", "日内将整改情况书面报送党政办督查室。")
+    _para(doc, "公文正文", "请于接到本通知书后", "{{ reply_period }}", "内将整改情况书面报送党政办督查室。")
     _signature(doc)
     return doc
 
@@ -780,8 +756,8 @@ def build_yellow_card_warning() -> DocumentObject:
         doc,
         "公文正文",
         "根据三次督查制度，现对你单位予以黄牌警告。请于接到本通知后",
-        "{{ reply_days }}",
-        "日内完成整改，并将整改情况书面报送党政办督查室。第三次督查仍不能按时保质保量完成任务的，将提请",
+        "{{ reply_period }}",
+        "内完成整改，并将整改情况书面报送党政办督查室。第三次督查仍不能按时保质保量完成任务的，将提请",
         "{{ committee }}",
         "追究领导班子及有关班子成员的责任。",
     )
@@ -855,7 +831,7 @@ def build_supervision_notice() -> DocumentObject:
             ("事项来源", ("{{ source }}",), 1),
             ("督办事项", ("{{ matter }}",), 4),
             ("批示意见或办理要求", ("{{ requirements }}",), 5),
-            ("办理时限", ("接到本通知单后", "{{ reply_days }}", "日内上报办理结果"), 1),
+            ("办理时限", ("接到本通知单后", "{{ reply_period }}", "内上报办理结果"), 1),
         ],
     )
     after = _para(doc, "公文正文", "请承办单位明确责任，限期办理，并按时填写《落实情况反馈表》报党政办督查室。")
@@ -922,7 +898,7 @@ EXPECTED_VARIABLES: dict[str, set[str]] = {
         "recipient",
         "matter",
         "findings_marked",
-        "reply_days",
+        "reply_period",
         "issuing_offices",
         "issued_on",
     },
@@ -933,7 +909,7 @@ EXPECTED_VARIABLES: dict[str, set[str]] = {
         "findings_marked",
         "prompt_issued_on",
         "prompt_number",
-        "reply_days",
+        "reply_period",
         "committee",
         "issuing_offices",
         "issued_on",
@@ -947,6 +923,7 @@ def build(out_dir: Path = OUT_DIR, forestry_dir: Path = FORESTRY_DIR) -> list[Pa
         folder.mkdir(parents=True, exist_ok=True)
         for name, builder in builders.items():
             doc = builder()
+            drop_unused_styles(doc)
             path = folder / name
             doc.save(str(path))
             written.append(path)
@@ -992,14 +969,14 @@ def _sample_context(name: str, rows: int = 3) -> dict:
         "recipient": "区人民医院",
         "matter": "院感防控",
         "findings_marked": "☐工作未落实、☐落实不彻底、☑落实进展缓慢、☐没有完成阶段性目标、☑可能完不成任务",
-        "reply_days": "5",
+        "reply_period": "5个工作日",
     }
     if name == "accountability-notice.docx":
         ctx |= {
             "number": "示卫督问〔2026〕2号",
             "prompt_issued_on": "2026年11月2日",
             "prompt_number": "示卫督办〔2026〕7号",
-            "reply_days": "3",
+            "reply_period": "3日",
         }
     return ctx
 

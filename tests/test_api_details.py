@@ -43,6 +43,13 @@ def test_issued_file_has_a_meaningful_ascii_name_beside_the_chinese_one(client):
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == f"督办提示-{issued['number']}.docx"
 
 
+def test_an_unnumbered_paper_downloads_with_its_date_set_apart(client):
+    """重点工作台帐-医政科-2026-11-23.docx: the department, then the issuing day."""
+    issued = client.post("/api/v1/documents/key-work-ledger", json=example("key-work-ledger")).get_json()
+    disposition = client.get(issued["links"]["docx"]).headers["Content-Disposition"]
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == f"重点工作台帐-医政科-{issued['issued_on']}.docx"
+
+
 def test_accept_pdf_gives_a_pdf_draft(client):
     response = client.post("/api/v1/drafts/supervision-prompt", json=example("supervision-prompt"), headers={"Accept": "application/pdf"})
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from urllib.parse import unquote
@@ -54,7 +55,7 @@ def test_prompt_draft_has_the_seed_sentence_and_no_number(client):
     body = text(draft(client, "supervision-prompt", payload).data)
     assert "东丽区卫生局督办提示" in body
     assert "通过督查发现你单位（科室）院感防控工作存在（☐工作未落实、☐落实不彻底、☑落实进展缓慢、☐没有完成阶段性目标、☑可能完不成任务），" in body
-    assert "现要求你单位（科室）接到本通知后5日进行回复。" in body
+    assert "现要求你单位（科室）接到本通知后5个工作日内进行回复。" in body
     assert "东丽区卫生局党办" in body and "东丽区卫生局行政办公室" in body
     assert "〔" not in body  # a draft carries no number
     assert "　　年　月　日" in body  # and the signing date is left blank
@@ -201,3 +202,14 @@ def test_unknown_route_is_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["error"] == "not_found"
+
+
+def test_the_reply_period_is_worded_as_the_register_counts_it(client):
+    """Working days say so (the register counts working days), calendar days stay 日."""
+    working = text(draft(client, "supervision-prompt", example("supervision-prompt")).data)
+    assert "接到本通知后5个工作日内进行回复。" in working
+    calendar = text(draft(client, "supervision-prompt", dict(example("supervision-prompt"), count_calendar_days=True)).data)
+    assert "接到本通知后5日内进行回复。" in calendar
+    issued = client.post("/api/v1/documents/supervision-prompt", json=example("supervision-prompt")).json
+    days = (dt.date.fromisoformat(issued["due_on"]) - dt.date.fromisoformat(issued["issued_on"])).days
+    assert days >= 7  # five working days span a weekend at least

@@ -68,7 +68,7 @@ def test_the_three_rounds_follow_one_another_with_the_seed_wording(forestry):
     assert "第一林场：" in body
     assert "存在（☑不按时传达贯彻、☐没有切实可行的措施、☑行动迟缓、☐任务完成不好）的问题" in body
     assert "现对你单位予以通报批评" in body
-    assert "请于接到本通知书后10日内将整改情况书面报送党政办督查室。" in body
+    assert "请于接到本通知书后10个工作日内将整改情况书面报送党政办督查室。" in body
     assert "xx林业局党政办督查室" in body and "2026年4月1日" in body
 
     second = {"notice_number": notice["number"], "situation": "整改期满，造林面积仍只完成计划的四成。", "issued_on": "2026-05-06"}
@@ -117,7 +117,7 @@ def test_the_supervision_notice_and_the_feedback_form_read_as_the_seed_forms(for
     rows = table_rows(content)
     assert [r[0] for r in rows] == ["承办单位", "事项来源", "督办事项", "批示意见或办理要求", "办理时限"]
     assert rows[0][1] == "营林科"
-    assert rows[4][1] == "接到本通知单后10日内上报办理结果"
+    assert rows[4][1] == "接到本通知单后10个工作日内上报办理结果"
 
     feedback = issue(forestry, "implementation-feedback", example(forestry, "implementation-feedback") | {"filled_on": "2026-08-12"})
     assert feedback["number"] is None  # filled in by the unit: not numbered

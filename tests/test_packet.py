@@ -174,3 +174,32 @@ def test_cut_refuses_a_pdf_without_page_numbers(office) -> None:
     entries = [PacketEntry(b"", "东卫督办〔2026〕1号", "区人民医院", "督办提示")]
     cover = office.to_pdf(cover_docx(file_list_cover(entries, [1])))  # the cover has no page numbers
     assert split_by_page_numbers(cover, 1) is None
+
+
+def test_the_leaders_field_follows_the_signer_label_and_no_number_breaks_on_the_cover(office) -> None:
+    """The 签批 field covers the blank after 签批人：, not the label; a 文号 column as narrow as a
+    monthly listing's keeps 东卫督月报〔2026〕100号 on one line (its width follows the numbers)."""
+    from docgen.services.packet import Cover, CoverTable
+
+    numbers = [f"东卫督月报〔2026〕{n}号" for n in (9, 10, 100)]
+    listing = CoverTable(
+        "本月签发文件（共 3 份）",
+        ["序号", "文号", "标题", "收文单位", "成文日期", "回复期限", "状态"],
+        [[str(i), number, "督办提示（院感防控）", "区人民医院和各社区卫生服务中心", "11月22日", "11月29日", "逾期未回复"]
+         for i, number in enumerate(numbers, start=1)],
+        [1.2, 4.2, 2.0, 2.4, 2.2, 2.2, 1.4],
+        font_pt=10.5,
+    )
+    paper = office.draft("supervision-prompt", prompt("区人民医院"), "pdf").content
+    packet, _ = build_packet([PacketEntry(paper, "东卫督办〔2026〕7号", "区人民医院", "督办提示")], duplex=False, to_pdf=office.to_pdf,
+                             cover=Cover(title="2026年11月督查工作月报", tables=[listing]))
+    with pdfplumber.open(io.BytesIO(packet)) as document:
+        cover = document.pages[0]
+        lines = ["".join(line["text"].split()) for line in cover.extract_text_lines()]
+        assert all(any(number in line for line in lines) for number in numbers), lines
+        signer = next(line for line in cover.extract_text_lines(return_chars=True) if line["text"].startswith("签批人"))
+        label_end = signer["chars"][3]["x1"]  # 签批人：
+        date_start = next(c["x0"] for c in signer["chars"] if c["text"] == "日")
+    page, (x0, _, x1, _) = widgets(PdfReader(io.BytesIO(packet)))["签批"]
+    assert page == 0
+    assert label_end <= x0 < x1 <= date_start, (label_end, x0, x1, date_start)

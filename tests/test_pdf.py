@@ -59,14 +59,15 @@ def test_draft_pdf_has_the_text_and_chinese_fonts(pdf_client):
     assert unquote(response.headers["Content-Disposition"].split("filename*=UTF-8''")[1]) == "督办提示-区人民医院-草稿.pdf"
     text = flat(pdf_text(response.data))
     assert "东丽区卫生局督办提示" in text
-    assert "现要求你单位（科室）接到本通知后5日进行回复" in text
+    assert "现要求你单位（科室）接到本通知后5个工作日内进行回复" in text
     assert "—1—" in text
     # Every Chinese character is set in a CJK face (FandolFang for 仿宋, Noto Serif
-    # CJK Bold for 小标宋, as fonts.conf maps them), never in a Latin fallback; symbols like ☑ may
+    # CJK Bold for 小标宋, Noto Sans CJK for the draft's 黑体 草稿 mark, as fonts.conf maps them),
+    # never in a Latin fallback; symbols like ☑ may
     # come from DejaVu. Noto CJK names every language face "…CJKjp…" inside its
     # .ttc; that the SC glyphs are used is checked glyph by glyph in test_convert.py.
     fonts = chinese_fonts(response.data)
-    assert fonts == {"FandolFang-Regular", "NotoSerifCJKjp-Bold-VKana"}, fonts
+    assert fonts == {"FandolFang-Regular", "NotoSerifCJKjp-Bold-VKana", "NotoSansCJKjp-Regular-VKana"}, fonts
 
 
 def test_issued_paper_pdf_carries_its_number_and_is_kept(pdf_client, pdf_app):
@@ -132,7 +133,7 @@ def test_a_long_notice_runs_on_from_the_title_page_with_the_signature_under_its_
         pages = [flat(page.extract_text() or "") for page in pdf.pages]
     assert len(pages) == 2, pages
     assert "通过督查发现你单位（科室）院感防控" in pages[0]
-    ending = "日进行回复。" if kind == "supervision-prompt" else "说明情况。"
+    ending = "内进行回复。" if kind == "supervision-prompt" else "说明情况。"
     # the body's last lines come before the signature on the last page
     assert ending in pages[1] and "行政办公室" in pages[1]
     assert "你单位（科室）" in pages[1][: pages[1].index(ending)]

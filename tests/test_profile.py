@@ -37,7 +37,7 @@ def test_a_profile_file_replaces_the_default(monkeypatch, data_dir):
     assert "河西区卫生健康委督办提示" in printed
     assert "河西区卫生健康委办公室" in printed
     assert "二〇二六年十一月二十二日" in printed
-    assert "接到本通知后7日进行回复" in printed
+    assert "接到本通知后7日内进行回复" in printed
     assert "东丽" not in printed
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 MATTER = "院感防控工作中的手卫生依从性、消毒隔离制度落实和医疗废物分类处置"
 OFFICES = "行政办公室"
 BODY_START = "通过督查发现你单位（科室）"
-ENDING = {"supervision-prompt": "日进行回复。", "accountability-notice": "说明情况。"}
+ENDING = {"supervision-prompt": "内进行回复。", "accountability-notice": "说明情况。"}
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_a_long_notice_issued_keeps_its_docx_and_its_pdf_carries_its_last_lines(
     pdf = client.get(issued.get_json()["links"]["pdf"]).data
     pages = page_texts(pdf)
     assert len(pages) == 2 and BODY_START in pages[0]
-    assert "你单位（科室）" in pages[1] and pages[1].index("日进行回复。") < pages[1].index("东丽区卫生局党办")
+    assert "你单位（科室）" in pages[1] and pages[1].index("内进行回复。") < pages[1].index("东丽区卫生局党办")
     assert "2026年11月20日" in pages[1]
     assert alone_or_title(pdf) == []
     # the .docx is the one issued: no page break put in, made again byte for byte
@@ -129,7 +129,7 @@ def test_a_batch_packet_has_no_page_with_only_a_signature(client):
     pages = page_texts(packet.data)
     signed = [page for page in pages if OFFICES in page]
     assert len(signed) == 4
-    assert all("日进行回复。" in page for page in signed), signed
+    assert all("内进行回复。" in page for page in signed), signed
 
 
 def report(length: int) -> dict:

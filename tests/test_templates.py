@@ -37,7 +37,7 @@ def test_the_bundled_template_is_the_first_version_and_active(client):
     download = client.get(f"{TEMPLATES_URL}/1")
     assert download.status_code == 200
     assert download.data == (TEMPLATES / PROMPT).read_bytes()
-    assert {"matter", "recipient", "findings_marked", "reply_days"} <= set(first["placeholders"])
+    assert {"matter", "recipient", "findings_marked", "reply_period"} <= set(first["placeholders"])
 
 
 def test_an_upload_is_kept_inactive_until_activated_and_papers_regenerate_byte_for_byte(client, office):
@@ -50,7 +50,7 @@ def test_an_upload_is_kept_inactive_until_activated_and_papers_regenerate_byte_f
     assert response.headers["Location"].endswith(f"{TEMPLATES_URL}/2")
     body = response.json
     assert (body["version"], body["active"], body["source"], body["filename"]) == (2, False, "upload", "督办提示.docx")
-    assert {"matter", "recipient", "findings_marked", "reply_days", "number", "issued_on"} <= set(body["placeholders"])
+    assert {"matter", "recipient", "findings_marked", "reply_period", "number", "issued_on"} <= set(body["placeholders"])
 
     # not active yet: drafts keep the old wording; the preview shows the new one with the kind's example
     assert "进行回复" in text(client.post("/api/v1/drafts/supervision-prompt", json=example("supervision-prompt")).data)
@@ -101,7 +101,7 @@ def test_an_unsafe_template_is_refused_naming_the_construct(client, replacement,
 
 
 def test_unknown_placeholders_and_unprinted_fields_are_listed_by_name(client):
-    response = upload(client, edited(PROMPT, ("{{ matter }}", "{{ mater }}"), ("{{ reply_days }}", "{{ deadline }}")))
+    response = upload(client, edited(PROMPT, ("{{ matter }}", "{{ mater }}"), ("{{ reply_period }}", "{{ deadline }}")))
     assert response.status_code == 422
     found = messages(response)
     assert "占位符 {{ deadline }} 不是“督办提示”的字段" in found

@@ -41,7 +41,7 @@ SEED_WORDS = {
         "通过督查发现你单位（科室）",
         "工作存在（",
         "），现要求你单位（科室）接到本通知后",
-        "日进行回复。",
+        "内进行回复。",
     ],
     "accountability-notice.docx": [
         "督查问责通知书",
@@ -49,7 +49,7 @@ SEED_WORDS = {
         "工作存在（",
         "下发《督办提示》",
         "现责成你单位（科室）",
-        "日内向",
+        "内向",
         "说明情况。",
     ],
 }
@@ -75,7 +75,7 @@ VARIABLES = {
         "recipient",
         "matter",
         "findings_marked",
-        "reply_days",
+        "reply_period",
         "issuing_offices",
         "issued_on",
     },
@@ -86,7 +86,7 @@ VARIABLES = {
         "findings_marked",
         "prompt_issued_on",
         "prompt_number",
-        "reply_days",
+        "reply_period",
         "committee",
         "issuing_offices",
         "issued_on",
@@ -256,7 +256,7 @@ def test_accountability_body_word_for_word():
     body = next(p for p in doc("accountability-notice.docx").paragraphs if p.text.startswith("通过督查"))
     assert body.text == (
         "通过督查发现你单位（科室）{{ matter }}工作存在（{{ findings_marked }}），并于{{ prompt_issued_on }}"
-        "下发《督办提示》（{{ prompt_number }}），现责成你单位（科室）{{ reply_days }}日内向{{ committee }}说明情况。"
+        "下发《督办提示》（{{ prompt_number }}），现责成你单位（科室）{{ reply_period }}内向{{ committee }}说明情况。"
     )
 
 
@@ -264,7 +264,7 @@ def test_prompt_body_word_for_word():
     body = next(p for p in doc("supervision-prompt.docx").paragraphs if p.text.startswith("通过督查"))
     assert body.text == (
         "通过督查发现你单位（科室）{{ matter }}工作存在（{{ findings_marked }}），"
-        "现要求你单位（科室）接到本通知后{{ reply_days }}日进行回复。"
+        "现要求你单位（科室）接到本通知后{{ reply_period }}内进行回复。"
     )
     assert abs(effective_pf(body, "first_line_indent").pt - 2 * 15.7) < 0.2  # two characters of 15.7 pt
 

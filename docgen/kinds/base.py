@@ -90,5 +90,6 @@ class Kind:
         return (self.template_dir or templates_dir) / self.template
 
 
-# Variables every template may use: filled from the profile and the issue.
-COMMON_VARIABLES = ("org_name", "committee", "issuing_offices", "number", "issued_on", "kind_title")
+# Variables every template may use: filled from the profile and the issue. reply_period is
+# the reply period as the paper words it, counted as the register counts it: "5个工作日" or "3日".
+COMMON_VARIABLES = ("org_name", "committee", "issuing_offices", "number", "issued_on", "kind_title", "reply_period")

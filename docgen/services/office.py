@@ -29,6 +29,7 @@ from docgen.services.audit import AuditLog, audit_entry
 from docgen.services.date_rules import check_series_order, check_signing_date, date_reason
 from docgen.services.dates import due_date, today_in, use_holidays
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
+from docgen.services.draft_mark import mark_as_draft
 from docgen.services.external_links import strip_external_links
 from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
@@ -165,7 +166,7 @@ class Office:
             with self.register.reading() as session:
                 payload, _ = self._complete_follow_up(session, kind, payload, check_deadline=False)
         template, _ = self.templates.current(kind)
-        docx = template.render(self.renderer.context(kind, payload))
+        docx = mark_as_draft(template.render(self.renderer.context(kind, payload), self.renderer.properties(kind, payload, draft=True)))
         label = _draft_label(kind, payload)
         if fmt == "pdf":
             return RenderedFile(self.paper_pdf(docx), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_filename(kind.id, "draft", ext="pdf"))
@@ -259,7 +260,7 @@ class Office:
             check_series_order(session, kind, payload, self.profile.name, issued_on, number)
         template, version = self.templates.current(kind)
         template_version = self.templates.version_for_issue(session, kind, template, version)
-        docx = template.render(self.renderer.context(kind, payload, number or "", issued_on))
+        docx = template.render(self.renderer.context(kind, payload, number or "", issued_on), self.renderer.properties(kind, payload, number or "", issued_on))
         stored_key = self.store.put(docx, "docx", durable=durable)
         document = Document(
             id=uuid.uuid4().hex,
@@ -439,7 +440,10 @@ class Office:
             template = self.templates.prepared(kind, document.template_version)
         else:  # issued before template versions were kept
             template = self.renderer.template(kind)
-        docx = template.render(self.renderer.context(kind, payload, document.number or "", document.issued_on))
+        docx = template.render(
+            self.renderer.context(kind, payload, document.number or "", document.issued_on),
+            self.renderer.properties(kind, payload, document.number or "", document.issued_on),
+        )
         return docx, template.sha256 == document.template_sha256
 
     # -- templates ----------------------------------------------------------
@@ -467,7 +471,8 @@ class Office:
         """The kind's example filled into one version (activated or not): nothing stored, no number."""
         check_format(fmt)
         kind = get_kind(kind_id)
-        docx = self.templates.prepared(kind, version).render(self.example_context(kind))
+        example = kind.model.model_validate(kind.example)
+        docx = mark_as_draft(self.templates.prepared(kind, version).render(self.example_context(kind), self.renderer.properties(kind, example, draft=True)))
         name = f"{kind.title}-模板第{version}版预览"
         if fmt == "pdf":
             return RenderedFile(self.paper_pdf(docx), f"{name}.pdf", PDF_MIME)

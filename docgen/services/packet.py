@@ -39,6 +39,11 @@ _DATE_LINE = re.compile(r"年.{0,4}月.{0,4}日$")
 _RIGHT_MARGIN, _BOTTOM_MARGIN = 74.0, 99.0
 SEAL_SIZE = 120.0  # a 4.2 cm seal
 _CENTRED_COLUMNS = {"序号", "页数", "状态", "逾期天数"}
+# columns whose values never wrap, as wide as their longest value: numbers such as XX督办〔2026〕10号
+# always; dates and states too where the page leaves the other columns room enough
+NUMBER_COLUMNS = frozenset({"序号", "文号", "页数", "逾期天数"})
+WHOLE_COLUMNS = NUMBER_COLUMNS | {"成文日期", "回复期限", "状态"}
+_SIGN_OFF_LABEL = "签批人："
 # what Word's "Table Grid" style gives a table: single borders everywhere, 0.19 cm cell margins left and right
 _GRID_BORDERS = (
     '<w:tblBorders xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
@@ -398,9 +403,11 @@ def cover_docx(cover: Cover) -> bytes:
         font(p.add_run(text), name, size)
         return p
 
-    def cell_xml(text: str, width_cm: float | None, centred: bool, size: float, font_name: str = "仿宋_GB2312") -> str:
+    def cell_xml(text: str, width_cm: float | None, centred: bool, size: float, font_name: str = "仿宋_GB2312",
+                 whole: bool = False) -> str:
         # written as XML: python-docx takes ~2 ms a cell, a 500-row list would take a second
         width = f'<w:tcW w:w="{round(width_cm * 567)}" w:type="dxa"/>' if width_cm else ""
+        width += "<w:noWrap/>" if whole else ""
         jc = '<w:jc w:val="center"/>' if centred else ""
         fonts = f'<w:rFonts w:ascii="{font_name}" w:hAnsi="{font_name}" w:eastAsia="{font_name}"/><w:sz w:val="{round(size * 2)}"/>'
         return (f'<w:tc><w:tcPr>{width}</w:tcPr><w:p><w:pPr>{_CELL_SPACING}{jc}</w:pPr><w:r><w:rPr>{fonts}</w:rPr>'
@@ -421,23 +428,24 @@ def cover_docx(cover: Cover) -> bytes:
         look.addprevious(parse_xml(_GRID_BORDERS))
         look.addprevious(parse_xml(_GRID_MARGINS))
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        widths = spec.widths_cm or [None] * len(spec.columns)
+        widths = _cover_widths(spec) or spec.widths_cm or [None] * len(spec.columns)
         if spec.widths_cm:
             table.autofit = False
-            for column, width in zip(table.columns, spec.widths_cm, strict=True):
+            for column, width in zip(table.columns, widths, strict=True):
                 column.width = Cm(width)  # the grid, which LibreOffice follows
         header = "".join(cell_xml(name, w, True, spec.font_pt, "黑体") for name, w in zip(spec.columns, widths, strict=True))
         # the header row is repeated on every page
         table._tbl.append(parse_xml(f"<w:tr {nsdecls('w')}><w:trPr><w:tblHeader/></w:trPr>{header}</w:tr>"))
         for values in spec.rows:
             cells = "".join(
-                cell_xml(str(v), w, c in _CENTRED_COLUMNS, spec.font_pt) for v, w, c in zip(values, widths, spec.columns, strict=True)
+                cell_xml(str(v), w, c in _CENTRED_COLUMNS, spec.font_pt, whole=c in NUMBER_COLUMNS)
+                for v, w, c in zip(values, widths, spec.columns, strict=True)
             )
             table._tbl.append(parse_xml(f"<w:tr {nsdecls('w')}>{cells}</w:tr>"))
         doc.add_paragraph()
     if cover.sign_off:
         paragraph("领导签批意见：", "黑体", 14, space_after=60)
-        paragraph(f"签批人：　　　　　　　　　日期：{format_official_date(None)}", "仿宋_GB2312", 14, WD_ALIGN_PARAGRAPH.RIGHT)
+        paragraph(f"{_SIGN_OFF_LABEL}　　　　　　　　　日期：{format_official_date(None)}", "仿宋_GB2312", 14, WD_ALIGN_PARAGRAPH.RIGHT)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -538,11 +546,31 @@ def _import_papers(packet, entries: Sequence[PacketEntry], counts: Sequence[int]
 
 
 def _sign_off_box(page: PageText) -> Box:
-    """Over the cover's 签批人 line, where the leader signs."""
+    """Over the blank after the cover's 签批人： (never over the label itself), where the leader signs."""
     for line in page.lines:
         if line.text.startswith("签批人"):
-            return _clamp((line.x0 + 40, line.y0 - 6, line.x0 + 200, line.y1 + 40), page.width, page.height)
+            size = line.y1 - line.y0  # about one character of the line
+            label_end = line.spans[0][1] if line.spans and line.spans[0][1] - line.x0 < 6 * size else line.x0 + 4 * size
+            date_start = next((left for left, _ in line.spans if left > label_end + size), label_end + 9 * size)
+            return _clamp((label_end + 2, line.y0 - 6, max(label_end + 3 * size, date_start - 2), line.y1 + 40), page.width, page.height)
     return signature_box(PageText(page.width, page.height, []))
+
+
+def _cover_widths(spec: CoverTable) -> list[float] | None:
+    """Widths in cm that keep every value of a whole column (WHOLE_COLUMNS) on one line; the
+    other columns share the rest in the proportions of ``widths_cm``. None: keep ``widths_cm``."""
+    from docgen.services.official_docx import TEXT_WIDTH_MM, Column, column_widths
+
+    if not spec.widths_cm or not spec.rows or not any(c in WHOLE_COLUMNS for c in spec.columns):
+        return None
+    total = min(sum(spec.widths_cm) * 10, TEXT_WIDTH_MM)
+    rows = [[str(v) for v in row] for row in spec.rows]
+    for whole in (WHOLE_COLUMNS, NUMBER_COLUMNS | {"成文日期", "回复期限"}, NUMBER_COLUMNS):
+        columns = [Column(c, c in whole, weight) for c, weight in zip(spec.columns, spec.widths_cm, strict=True)]
+        widths = column_widths(columns, rows, spec.font_pt, total)
+        if widths:
+            return [w / 10 for w in widths]
+    return None
 
 
 def _page_refs(node) -> list:

@@ -96,3 +96,15 @@ def no_hanging_punctuation(ppr) -> None:
         el = OxmlElement("w:overflowPunct")
         ppr.insert_element_before(el, "w:topLinePunct", "w:autoSpaceDE", *_PPR_AFTER_AUTOSPACE)
     el.set(qn("w:val"), HANGING_OFF)
+
+
+def no_stretch_before_breaks(settings) -> None:
+    """A justified line that ends in a manual line break keeps its spacing (Word's
+    ``doNotExpandShiftReturn``, which LibreOffice reads too): without it both spread
+    the line's characters across the whole width."""
+    compat = settings.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        settings.append(compat)
+    if compat.find(qn("w:doNotExpandShiftReturn")) is None:
+        compat.insert(0, OxmlElement("w:doNotExpandShiftReturn"))

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from docgen.services.draft_mark import is_draft_mark
+
 MM = 72 / 25.4  # points per millimetre
 
 A4 = (210.0, 297.0)
@@ -96,7 +98,7 @@ def preflight_pdf(pdf: bytes) -> list[Problem]:
 
     problems: list[Problem] = []
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        pages = [(_page_lines(page), page) for page in doc.pages]
+        pages = [([line for line in _page_lines(page) if not _is_draft_mark(line)], page) for page in doc.pages]
         for number, (lines, page) in enumerate(pages, start=1):
             problems += _page_size(number, page)
             problems += _page_number(number, lines)
@@ -124,6 +126,11 @@ def _page_lines(page: Any) -> list[_Line]:
         lines.append(_Line(raw["text"], raw["x0"] / MM, raw["x1"] / MM, raw["top"] / MM, raw["bottom"] / MM, size, in_table))
         lines[-1].chars = chars  # type: ignore[attr-defined]
     return lines
+
+
+def _is_draft_mark(line: _Line) -> bool:
+    """The 草稿 mark in a draft's header (docgen.services.draft_mark): no part of the paper's layout."""
+    return is_draft_mark(line.text, line.bottom)
 
 
 # -- rules ----------------------------------------------------------------

@@ -16,9 +16,11 @@ bytes — an issued paper can be made again byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
+import re
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -34,7 +36,10 @@ from markupsafe import Markup, escape
 from docgen.kinds import COMMON_VARIABLES, Kind, Payload
 from docgen.profile import Profile
 from docgen.services.dates import format_official_date
+from docgen.services.document_properties import APP_PART, CORE_PART, DocumentProperties
 from docgen.services.external_links import strip_external_links
+from docgen.services.signature_block import lay_out_signature
+from docgen.services.table_fit import fit_date_columns
 
 _TEMPLATED_PARTS = ("word/document.xml", "word/header", "word/footer", "docProps/core.xml")
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
@@ -109,6 +114,8 @@ class PreparedTemplate:
     sources: dict[str, str]  # part name -> Jinja source
     path: Path | None = None
     mtime_ns: int = 0
+    # the property parts as the template has them: a paper writes its own (``DocumentProperties``)
+    properties: dict[str, tuple[zipfile.ZipInfo, bytes]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> PreparedTemplate:
@@ -120,17 +127,23 @@ class PreparedTemplate:
         clean = strip_external_links(raw)
         sources = template_sources(clean)
         parts: dict[str, tuple[zipfile.ZipInfo, jinja2.Template]] = {}
+        properties: dict[str, tuple[zipfile.ZipInfo, bytes]] = {}
         prefix = io.BytesIO()
         with zipfile.ZipFile(io.BytesIO(clean)) as src, zipfile.ZipFile(prefix, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
+                if info.filename in (CORE_PART, APP_PART):
+                    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    entry.compress_type = zipfile.ZIP_DEFLATED
+                    entry.external_attr = info.external_attr
+                    properties[info.filename] = (entry, src.read(info))
                 if info.filename in sources:
                     entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                     entry.compress_type = zipfile.ZIP_DEFLATED
                     entry.external_attr = info.external_attr
                     parts[info.filename] = (entry, _ENV.from_string(sources[info.filename]))
-                else:
+                elif info.filename not in properties:
                     dst.writestr(info, src.read(info), compress_type=zipfile.ZIP_DEFLATED)
-        return cls(digest, prefix.getvalue(), parts, sources, path, mtime_ns)
+        return cls(digest, prefix.getvalue(), parts, sources, path, mtime_ns, properties)
 
     def variables(self) -> set[str]:
         """Top-level names the template reads (for checking it against the schema)."""
@@ -139,19 +152,58 @@ class PreparedTemplate:
             names |= meta.find_undeclared_variables(_ENV.parse(source))
         return names
 
-    def render(self, context: dict[str, Any]) -> bytes:
+    def render(self, context: dict[str, Any], properties: DocumentProperties | None = None) -> bytes:
+        """The filled .docx; ``properties`` replace the template's own (title, organisation, date)."""
         buf = io.BytesIO(self.prefix)
         buf.seek(0, io.SEEK_END)
         with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for entry, template in self.parts.values():
-                out.writestr(entry, template.render(context), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            for name, (entry, raw) in self.properties.items():
+                if properties is not None:
+                    out.writestr(entry, properties.core_xml() if name == CORE_PART else properties.app_xml())
+                elif name not in self.parts:
+                    out.writestr(entry, raw)
+            for name, (entry, template) in self.parts.items():
+                if properties is not None and name in self.properties:
+                    continue
+                xml = template.render(context)
+                if name == "word/document.xml":
+                    xml = fit_date_columns(lay_out_signature(xml))
+                out.writestr(entry, xml, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         return buf.getvalue()
 
 
+def format_reply_period(days: int | None, day_type: str) -> str:
+    """The reply period as a paper words it, in the days the register counts its deadline by:
+    ``5个工作日`` (working days skip holidays and count 调休), ``3日`` (calendar days);
+    a blank to fill in by hand when there is no period."""
+    if not days:
+        return "\u3000\u3000日"
+    return f"{days}个工作日" if day_type == "working" else f"{days}日"
+
+
+# a run of Latin text with no space in it long enough to leave a short justified line before it
+_UNBREAKABLE = re.compile(r"[!-~]{16,}")
+_BREAK_AFTER = re.compile(r"([/.?&=_\-#]+)")
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space after the slashes, dots … of a long unbroken run
+    (an address, a file name): the renderer may break it there, so the line before it is not
+    left short and stretched across the width by justification."""
+    def opened(match: re.Match[str]) -> str:
+        run = _BREAK_AFTER.sub(lambda m: m.group(1) + _ZERO_WIDTH_SPACE, match.group(0)).rstrip(_ZERO_WIDTH_SPACE)
+        # a run with no such place still breaks every 12 characters
+        return re.sub(r"([^\u200b]{12})(?=[^\u200b])", "\\1" + _ZERO_WIDTH_SPACE, run)
+
+    return _UNBREAKABLE.sub(opened, text)
+
+
 def as_markup(value: Any) -> Any:
-    """Escape text for WordprocessingML; newlines become line breaks, tabs tabs."""
+    """Escape text for WordprocessingML; newlines become line breaks, tabs tabs; long
+    unbroken Latin runs (addresses) may break (``breakable``)."""
     if isinstance(value, str):
-        return escape(value).replace("\n", _BREAK).replace("\t", _TAB)
+        return escape(breakable(value)).replace("\n", _BREAK).replace("\t", _TAB)
     return value
 
 
@@ -198,8 +250,12 @@ class Renderer:
         for field in kind.model.model_fields:
             if kind.model.model_fields[field].annotation in (dt.date, dt.date | None) and data.get(field) is None:
                 context[field] = format_official_date(None)
-        if kind.reply_days_field and data.get(kind.reply_days_field) is None:
-            context[kind.reply_days_field] = settings.reply_days or ""
+        reply_period = ""
+        if kind.reply_days_field:
+            days = data.get(kind.reply_days_field) or settings.reply_days
+            context[kind.reply_days_field] = days or ""
+            day_type = "calendar" if data.get("count_calendar_days") else settings.reply_day_type
+            reply_period = format_reply_period(days, day_type)
         if kind.extra_context:
             context.update({k: as_markup(v) for k, v in kind.extra_context(payload).items()})
         signing_day = issued_on or (data.get(kind.signing_date_field) if kind.signing_date_field else None)
@@ -210,12 +266,19 @@ class Renderer:
             number=as_markup(number),
             issued_on=format_official_date(signing_day, style),
             kind_title=kind.title,
+            reply_period=reply_period,
         )
         return context
 
+    def properties(self, kind: Kind, payload: Payload, number: str = "", issued_on: dt.date | None = None,
+                   draft: bool = False) -> DocumentProperties:
+        """What the paper's properties say: its title, the organisation, its number and date."""
+        signing_day = issued_on or (getattr(payload, kind.signing_date_field, None) if kind.signing_date_field else None)
+        return DocumentProperties(kind.title, self.profile.name, number, signing_day, draft)
+
     def render(self, kind: Kind, payload: Payload, number: str = "", issued_on: dt.date | None = None) -> bytes:
         """The filled .docx. An empty ``number`` leaves the number line blank (a draft)."""
-        return self.template(kind).render(self.context(kind, payload, number, issued_on))
+        return self.template(kind).render(self.context(kind, payload, number, issued_on), self.properties(kind, payload, number, issued_on))
 
 
 __all__ = [
@@ -223,6 +286,7 @@ __all__ = [
     "PreparedTemplate",
     "Renderer",
     "as_markup",
+    "format_reply_period",
     "parse_template",
     "template_sources",
     "unsafe_constructs",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from docgen.services.draft_mark import is_draft_mark
 from docgen.services.packet import PageText, footer_number, page_count, read_pages
 from docgen.services.preflight import DATE_LINE, SIGNATURE_LABEL
 
@@ -106,7 +107,10 @@ def _last_pages_lines(pdf: bytes) -> tuple[list[str], list[str]]:
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        before, last = ([_flat(line["text"]) for line in page.extract_text_lines()] for page in doc.pages[-2:])
+        before, last = (
+            [_flat(line["text"]) for line in page.extract_text_lines() if not is_draft_mark(line["text"], line["bottom"] / _MM)]
+            for page in doc.pages[-2:]
+        )
     return [line for line in before if line and not _PAGE_NUMBER.match(line)], [line for line in last if line and not _PAGE_NUMBER.match(line)]
 
 

@@ -84,6 +84,15 @@ def printed_fields(kind: Kind) -> set[str]:
     return fields - {kind.signing_date_field, "issued_on"}
 
 
+def fields_printed(kind: Kind, used: set[str]) -> set[str]:
+    """The payload fields a template that reads ``used`` prints: ``reply_period`` (the period
+    as worded, "5个工作日") prints the kind's reply days."""
+    printed = set(used)
+    if "reply_period" in used and kind.reply_days_field:
+        printed.add(kind.reply_days_field)
+    return printed
+
+
 def allowed_names(kind: Kind) -> set[str]:
     return set(kind.model.model_fields) | set(COMMON_VARIABLES) | set(kind.extra_variables)
 
@@ -156,7 +165,7 @@ class TemplateLibrary:
         for name in sorted(used - allowed):
             problems.append(ErrorDetail("file", f"占位符 {{{{ {name} }}}} 不是“{kind.title}”的字段"))
         fields = kind.model.model_fields
-        for name in sorted(printed_fields(kind) - used):
+        for name in sorted(printed_fields(kind) - fields_printed(kind, used)):
             problems.append(ErrorDetail("file", f"字段 {{{{ {name} }}}}（{fields[name].title}）在模板中没有出现"))
         if not problems:
             try:

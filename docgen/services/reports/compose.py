@@ -61,7 +61,7 @@ def _notes(writer: OfficialDocx, notes: dict[str, str], key: str) -> None:
 
 
 def _start(heading: Heading, title: str) -> OfficialDocx:
-    writer = OfficialDocx(title)
+    writer = OfficialDocx(title, heading.organisation, heading.signed_on, heading.number)
     writer.title(title)
     if heading.number:
         writer.number(heading.number)
