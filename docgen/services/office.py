@@ -31,12 +31,13 @@ from docgen.services.dates import due_date, today_in, use_holidays
 from docgen.services.db import Document, IdempotencyKey, upgrade_database
 from docgen.services.draft_mark import mark_as_draft
 from docgen.services.external_links import strip_external_links
+from docgen.services.heading_page import keep_headings_with_text
 from docgen.services.holidays import load_holiday_file
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
 from docgen.services.replies import ReplyFile, record_reply, reply_file
-from docgen.services.signature_page import convert_keeping_signature
+from docgen.services.signature_page import keep_signature_with_text
 from docgen.services.states import states_for
 from docgen.services.storage import FileStore, sha256
 from docgen.services.templates import TemplateLibrary
@@ -493,13 +494,20 @@ class Office:
         return get_converter(self.settings).to_pdf(strip_external_links(docx), background=background)
 
     def paper_pdf(self, docx: bytes, *, background: bool = False) -> bytes:
-        """The PDF of a paper, its signature block never alone on its last page.
+        """The PDF of a paper, no heading at the foot of a page and its signature block never alone on its last page.
 
-        The stored .docx is not changed; when the first conversion leaves the
-        signature alone, a copy with the body's last lines carried along is
-        converted once more (``docgen.services.signature_page``).
+        The stored .docx is not changed; when the first conversion leaves a
+        heading at a page's foot, a copy with a page break before it is converted
+        (``docgen.services.heading_page``); when the signature stands alone, a copy
+        with the body's last lines carried along is converted once more
+        (``docgen.services.signature_page``).
         """
-        return convert_keeping_signature(docx, lambda d: self.to_pdf(d, background=background))
+
+        def convert(d: bytes) -> bytes:
+            return self.to_pdf(d, background=background)
+
+        docx, pdf = keep_headings_with_text(docx, convert(docx), convert)
+        return keep_signature_with_text(docx, pdf, convert)
 
     def converter_status(self) -> dict[str, Any]:
         """The converter's health: state per instance, counts, restarts; no paths or process ids."""

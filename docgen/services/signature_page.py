@@ -164,10 +164,10 @@ def carry_last_lines(docx: bytes, pdf: bytes) -> bytes | None:
         if not _break_table_before(cell, at, at_paragraph_start):
             return None
     elif at_paragraph_start:
-        _break_before_paragraph(at.paragraph)
+        break_before_paragraph(at.paragraph)
     else:
         _break_before_character(at)
-    return _replace_part(docx, "word/document.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+    return replace_part(docx, "word/document.xml", etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def _body_chars(root: etree._Element) -> list[_Char]:
@@ -311,7 +311,7 @@ def _place(ppr: etree._Element, element: etree._Element) -> None:
     ppr.insert(index, element)
 
 
-def _break_before_paragraph(paragraph: etree._Element) -> None:
+def break_before_paragraph(paragraph: etree._Element) -> None:
     ppr = paragraph.find(W + "pPr")
     if ppr is None:
         ppr = etree.Element(W + "pPr")
@@ -352,7 +352,7 @@ def _break_before_character(at: _Char) -> None:
     page_break.addnext(rest)
 
 
-def _replace_part(docx: bytes, name: str, data: bytes) -> bytes:
+def replace_part(docx: bytes, name: str, data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -360,4 +360,4 @@ def _replace_part(docx: bytes, name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["carry_last_lines", "convert_keeping_signature", "holds_only_signature", "keep_signature_with_text", "signature_alone"]
+__all__ = ["W", "break_before_paragraph", "carry_last_lines", "convert_keeping_signature", "holds_only_signature", "keep_signature_with_text", "replace_part", "signature_alone"]
