@@ -11,8 +11,10 @@ gunicorn, started again if it dies.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import os
+import pkgutil
 import subprocess
 import sys
 import tempfile
@@ -51,22 +53,14 @@ def import_web_modules() -> None:
     """Import what the web workers run (Flask, pydantic, SQLAlchemy, docxtpl, lxml …) once, in the master,
     before gunicorn forks: the workers then share those pages with it instead of each holding its own
     copy. No application is made here (no database connection or thread crosses the fork)."""
+    import docgen
     import docgen.services.office  # noqa: F401
-    from docgen import (  # noqa: F401
-        access,
-        api,
-        api_escalations,
-        api_matters,
-        api_replies,
-        api_reports,
-        calendar_api,
-        dashboard,
-        errormap,
-        preflight_api,
-        web,
-        web_matters,
-        web_reports,
-    )
+
+    # every module of the web service (the blueprints create_app registers among them), found by
+    # walking the package rather than listed a second time; the CLI's own modules are left out
+    for module in pkgutil.iter_modules(docgen.__path__):
+        if not module.name.startswith("cli"):
+            importlib.import_module(f"docgen.{module.name}")
 
     gc.freeze()  # the collector then leaves these objects alone, so their pages stay shared
 
