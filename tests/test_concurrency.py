@@ -11,7 +11,7 @@ import requests
 
 from tests.conftest import example
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
 
 
 def issue(server, payload, key=None):

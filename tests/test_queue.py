@@ -58,6 +58,7 @@ def stopping(stop: threading.Event) -> Iterator[None]:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_batch_numbers_stay_consecutive_while_single_papers_are_issued(live_server) -> None:
     url, auth = live_server.url, live_server.headers
     before = len(documents_of(url, auth))
@@ -94,6 +95,7 @@ def batch_row(data_dir: Path, batch_id: str) -> tuple[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.soak
 def test_a_batch_whose_queue_worker_is_killed_is_finished_by_the_engine(tmp_path: Path) -> None:
     data_dir = tmp_path / "instance"
     data_dir.mkdir()

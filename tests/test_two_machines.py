@@ -20,7 +20,7 @@ from tests.test_batch import children, prompts, sequence, wait_done
 from tests.test_postgres import postgres_url  # noqa: F401 - the fixture
 from tests.test_queue import issue_singles_until, numbers_in_item_order, stopping
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
 
 
 def everything(url: str, headers: dict[str, str]) -> list[dict]:
