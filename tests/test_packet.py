@@ -6,6 +6,7 @@ Real LibreOffice (the office's converter) makes the papers and the cover.
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pdfplumber
 import pytest
@@ -164,10 +165,36 @@ def test_joined_conversion_gives_the_same_papers_as_one_by_one(office) -> None:
     assert [p.pdf for p in convert_papers(office, drafts[:1])][0][:5] == b"%PDF-"
 
 
-def test_join_refuses_papers_of_different_templates(office) -> None:
+def test_issued_papers_of_two_kinds_are_joined_and_cut_back_alike(office) -> None:
+    """Issued papers each carry their own properties (title, number, date): they still join,
+    and so do two kinds whose templates share styles, headers and footers."""
+    ids = [office.issue("supervision-prompt", prompt(f"单位{i}")).document.id for i in range(2)]
+    issued = [office.document_file(i, "docx").content for i in ids]
+    assert issued[0] != issued[1]
+    report = office.issue("supervision-report", example("supervision-report")).document.id
+    docxs = [*issued, office.document_file(report, "docx").content]
+    joined = join_documents(docxs)
+    assert joined is not None
+    cut = split_by_page_numbers(office.to_pdf(joined), len(docxs))
+    assert cut is not None
+    assert [page_texts(p.pdf) for p in cut] == [page_texts(office.to_pdf(d)) for d in docxs]
+
+
+def test_join_refuses_papers_whose_styles_differ(office) -> None:
+    """A kind with a template of its own (other styles) is converted apart, not joined."""
     one = office.draft("supervision-prompt", prompt("区人民医院"), "docx").content
-    other = office.draft("supervision-report", example("supervision-report"), "docx").content
-    assert join_documents([one, other]) is None
+    other = office.draft("supervision-prompt", prompt("区中医院"), "docx").content
+    with zipfile.ZipFile(io.BytesIO(other)) as source:
+        parts = {info: source.read(info) for info in source.infolist()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts.items():
+            if info.filename == "word/styles.xml":
+                assert b'w:val="32"' in data
+                data = data.replace(b'w:val="32"', b'w:val="28"', 1)  # 16 pt becomes 14 pt
+            target.writestr(info, data)
+    assert join_documents([one, out.getvalue()]) is None
+    assert join_documents([one, other]) is not None
 
 
 def test_cut_refuses_a_pdf_without_page_numbers(office) -> None:

@@ -738,16 +738,19 @@ _RUN_ON_FIELDS = re.compile(rb"\b(NUMPAGES|SEQ|TOC|PAGEREF|NOTEREF|REF|AUTONUM|L
 def join_documents(docxs: Sequence[bytes]) -> bytes | None:
     """One .docx holding the papers one after another, each a section whose page numbers start at 1.
 
-    Only for papers from the same template (every part but the body equal);
-    ``None`` when they are not, or when something would run on from one paper
-    into the next in a joined document (list numbering, footnotes, page
-    totals and other fields).
+    Only for papers that share every part but the body and their document
+    properties (styles, settings, fonts, headers and footers, relationships):
+    the joined document is read only for its pages, so its properties are the
+    first paper's. ``None`` when the papers differ in any other part, or when
+    something would run on from one paper into the next in a joined document
+    (list numbering, footnotes, page totals and other fields).
     """
     archives = [zipfile.ZipFile(io.BytesIO(d)) for d in docxs]
     names = archives[0].namelist()
     if "word/document.xml" not in names or any(n.startswith(("word/footnotes", "word/endnotes", "word/comments")) for n in names):
         return None
-    shared = {n: archives[0].read(n) for n in names if n != "word/document.xml"}
+    own = {"word/document.xml", "docProps/core.xml", "docProps/app.xml"}  # each paper's own
+    shared = {n: archives[0].read(n) for n in names if n not in own}
     first = {n: (archives[0].getinfo(n), _stored_bytes(docxs[0], archives[0].getinfo(n))) for n in shared}
     for docx, archive in zip(docxs[1:], archives[1:], strict=True):
         if archive.namelist() != names or not all(_same_part(docx, archive, n, *first[n], shared[n]) for n in shared):
@@ -792,7 +795,10 @@ def join_documents(docxs: Sequence[bytes]) -> bytes | None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
         for info in archives[0].infolist():
-            data = etree.tostring(master, xml_declaration=True, encoding="UTF-8", standalone=True) if info.filename == "word/document.xml" else shared[info.filename]
+            if info.filename == "word/document.xml":
+                data = etree.tostring(master, xml_declaration=True, encoding="UTF-8", standalone=True)
+            else:
+                data = shared[info.filename] if info.filename in shared else archives[0].read(info)
             dst.writestr(info.filename, data)
     return out.getvalue()
 
