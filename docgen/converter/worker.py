@@ -243,6 +243,13 @@ class Worker:
 
     def convert(self, src: str, dst: str, max_pages: int | None) -> int:
         """Convert ``src`` to ``dst``; the page count. Raises TooManyPages over ``max_pages``."""
+        pages, doc = self.convert_open(src, dst, max_pages)
+        close(doc)
+        return pages
+
+    def convert_open(self, src: str, dst: str, max_pages: int | None) -> tuple[int, object]:
+        """``convert``, leaving the document open for the caller to ``close`` once it has answered
+        (closing a long document takes LibreOffice up to a tenth of a second)."""
         doc = self.desktop.loadComponentFromURL(uno.systemPathToFileUrl(src), "_blank", 0, self.load_props())
         if doc is None:
             raise RuntimeError("LibreOffice 无法打开该文档")
@@ -258,15 +265,10 @@ class Worker:
             if max_pages and pages > max_pages:
                 raise TooManyPages(pages)
             doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "writer_pdf_Export"),))
-            return pages
-        finally:
-            try:
-                doc.close(True)
-            except Exception:  # noqa: BLE001 — a closing failure must not hide the result
-                try:
-                    doc.dispose()
-                except Exception:  # noqa: BLE001
-                    pass
+            return pages, doc
+        except BaseException:
+            close(doc)
+            raise
 
     def warm_up(self) -> None:
         src = os.path.join(self.cfg["tmp"], "warmup.docx")
@@ -314,8 +316,9 @@ class Worker:
     def answer_convert(self, request: dict) -> None:
         started = time.monotonic()
         self._converting = True
+        doc = None
         try:
-            pages = self.convert(request["in"], request["out"], request.get("max_pages"))
+            pages, doc = self.convert_open(request["in"], request["out"], request.get("max_pages"))
         except TooManyPages as exc:
             self.send({"ok": False, "lost": None, "too_many_pages": True, "pages": exc.pages, "error": "too many pages"})
         except Exception as exc:  # noqa: BLE001 — sorted below: a dead office or a bad document
@@ -325,10 +328,22 @@ class Worker:
                 self.die(EXIT_BRIDGE_LOST if lost == BRIDGE_LOST else EXIT_OFFICE_EXITED)
         else:
             self.send({"ok": True, "pages": pages, "ms": round((time.monotonic() - started) * 1000)})
+            close(doc)  # after the answer: the PDF is written, the caller need not wait for this
         finally:
             self._converting = False
         if self.watch is not None and self.watch.lost.is_set():
             self.die(EXIT_BRIDGE_LOST)
+
+
+def close(doc) -> None:
+    """Close a loaded document; a failure to close must not hide a result."""
+    try:
+        doc.close(True)
+    except Exception:  # noqa: BLE001
+        try:
+            doc.dispose()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 class TooManyPages(Exception):
