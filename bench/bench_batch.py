@@ -78,19 +78,30 @@ def tree_memory(pid: int) -> dict[int, tuple[str, int, int, int]]:
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process and all its descendants so far (a process that ended is not counted)."""
+    return sum(cpu_by_role(pid).values())
+
+
+def cpu_by_role(pid: int) -> dict[str, float]:
+    """CPU seconds so far of a process and its descendants, summed by role (``role``)."""
     try:
         root = psutil.Process(pid)
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
+        return {}
+    out: dict[str, float] = {}
     for process in processes:
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            out[role(process)] = out.get(role(process), 0.0) + times.user + times.system
         except psutil.Error:
             pass
-    return total
+    return out
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float]) -> str:
+    """Where a batch's CPU seconds went, by role."""
+    spent = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]) if seconds >= 0.01)
 
 
 class PeakMemory:
@@ -168,24 +179,29 @@ def main() -> int:
             session = requests.Session()
             session.headers.update(server.headers)
             batch_over_http(session, server.url, items[:8])  # templates prepared, LibreOffice warm
-            times, cpu = [], []
+            times, cpu, splits = [], [], []
             for _ in range(args.runs):
-                before = tree_cpu(server.process.pid)
+                before = cpu_by_role(server.process.pid)
                 seconds, packet = batch_over_http(session, server.url, items, args.poll)
+                after = cpu_by_role(server.process.pid)
                 times.append(seconds)
-                cpu.append(tree_cpu(server.process.pid) - before)
+                cpu.append(sum(after.values()) - sum(before.values()))
+                splits.append((cpu[-1], cpu_split(before, after)))
             print(f"docgen over HTTP, {args.papers} papers issued → packet: best {min(times):.2f} s, "
                   f"median {statistics.median(times):.2f} s ({len(packet) / 1e6:.1f} MB; runs: {', '.join(f'{t:.2f}' for t in times)}); "
                   f"CPU of the service's processes: median {statistics.median(cpu):.2f} s a batch")
+            print(f"  CPU of the median batch by process: {sorted(splits)[len(splits) // 2][1]}")
             if args.big:
-                before = tree_cpu(server.process.pid)
+                before = cpu_by_role(server.process.pid)
                 with PeakMemory(server.process.pid) as memory:
                     seconds, packet = batch_over_http(session, server.url, prompts(args.big), args.poll)
-                big_cpu = tree_cpu(server.process.pid) - before
+                after = cpu_by_role(server.process.pid)
+                big_cpu = sum(after.values()) - sum(before.values())
                 processes = 1 + len(psutil.Process(server.process.pid).children(recursive=True))
                 print(f"docgen over HTTP, {args.big} papers issued → packet: {seconds:.2f} s ({len(packet) / 1e6:.1f} MB, CPU {big_cpu:.1f} s); "
                       f"the service's {processes} processes together at most {memory.rss / 2**20:.0f} MiB resident (RSS), "
                       f"{memory.pss / 2**20:.0f} MiB proportional (PSS)")
+                print(f"  CPU by process: {cpu_split(before, after)}")
                 print(memory.report())
         finally:
             server.stop()
