@@ -197,16 +197,19 @@ def _footer_page_number(doc, index: int) -> int | None:
 
 def _group_lines(pieces: list[tuple[float, float, float, float, str]]) -> list[Line]:
     lines: list[list[tuple[float, float, float, float, str]]] = []
+    extents: list[list[float]] = []  # each line's lowest bottom and highest top so far
     for piece in sorted(pieces, key=lambda p: -p[3]):
         _, bottom, _, top, _ = piece
-        for line in lines:
-            lb, lt = min(p[1] for p in line), max(p[3] for p in line)
+        for line, extent in zip(lines, extents, strict=True):
+            lb, lt = extent
             overlap = min(top, lt) - max(bottom, lb)
             if overlap > 0.5 * min(top - bottom, lt - lb):
                 line.append(piece)
+                extent[0], extent[1] = min(lb, bottom), max(lt, top)
                 break
         else:
             lines.append([piece])
+            extents.append([bottom, top])
     out = []
     for line in lines:
         line.sort(key=lambda p: p[0])
