@@ -21,17 +21,13 @@ from lxml import etree
 
 from docgen.services.draft_mark import is_draft_mark
 from docgen.services.packet import footer_number, page_count, read_pages
-from docgen.services.signature_page import W, break_before_paragraph, replace_part
+from docgen.services.preflight import MM
+from docgen.services.signature_page import W, break_before_paragraph, flat, replace_part
 
 log = logging.getLogger(__name__)
 
-_MM = 72 / 25.4
 # a heading of the official paper's numbering: 一、… or （一）…, short enough to be one line
 HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)\S{1,26}$")
-
-
-def _flat(text: str) -> str:
-    return "".join(text.split())
 
 
 def stranded_headings(pdf: bytes) -> list[str]:
@@ -42,10 +38,10 @@ def stranded_headings(pdf: bytes) -> list[str]:
     for page in read_pages(pdf)[:-1]:
         lines = [
             line for line in page.lines
-            if footer_number([line]) is None and not is_draft_mark(line.text, (page.height - line.y0) / _MM) and _flat(line.text)
+            if footer_number([line]) is None and not is_draft_mark(line.text, (page.height - line.y0) / MM) and flat(line.text)
         ]
-        if lines and HEADING.match(_flat(lines[-1].text)):
-            found.append(_flat(lines[-1].text))
+        if lines and HEADING.match(flat(lines[-1].text)):
+            found.append(flat(lines[-1].text))
     return found
 
 
@@ -61,7 +57,7 @@ def break_before_headings(docx: bytes, headings: list[str]) -> bytes | None:
         for index in range(at, len(paragraphs)):
             ppr = paragraphs[index].find(W + "pPr")
             already = ppr is not None and ppr.find(W + "pageBreakBefore") is not None
-            if not already and _flat("".join(t.text or "" for t in paragraphs[index].iter(W + "t"))) == heading:
+            if not already and flat("".join(t.text or "" for t in paragraphs[index].iter(W + "t"))) == heading:
                 break_before_paragraph(paragraphs[index])
                 at = index + 1
                 break

@@ -32,23 +32,23 @@ from lxml import etree
 
 from docgen.services.draft_mark import is_draft_mark
 from docgen.services.packet import PageText, footer_number, page_count, read_pages
-from docgen.services.preflight import DATE_LINE, SIGNATURE_LABEL
+from docgen.services.preflight import DATE_LINE, MM, SIGNATURE_LABEL
 
 log = logging.getLogger(__name__)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PAGE_NUMBER = re.compile(r"^[—–\-－一]+\d+[—–\-－一]+$")
-_MM = 72 / 25.4
 CARRIED_LINES = 2  # the body lines that go with the signature (widow control's two)
 
 
-def _flat(text: str) -> str:
+def flat(text: str) -> str:
+    """The text without any white space, as lines are compared with the .docx's paragraphs."""
     return "".join(text.split())
 
 
 def _is_signature_line(text: str, x0: float, page_width: float) -> bool:
     # as the preflight's rule "落款": a labelled line (报告人：…), or one set right of the middle
-    return bool(SIGNATURE_LABEL.match(_flat(text))) or x0 > page_width / 2 - 15 * _MM
+    return bool(SIGNATURE_LABEL.match(flat(text))) or x0 > page_width / 2 - 15 * MM
 
 
 def holds_only_signature(page: PageText) -> bool:
@@ -57,7 +57,7 @@ def holds_only_signature(page: PageText) -> bool:
     return (
         bool(lines)
         and all(_is_signature_line(line.text, line.x0, page.width) for line in lines)
-        and any(DATE_LINE.search(_flat(line.text)) or SIGNATURE_LABEL.match(_flat(line.text)) for line in lines)
+        and any(DATE_LINE.search(flat(line.text)) or SIGNATURE_LABEL.match(flat(line.text)) for line in lines)
     )
 
 
@@ -108,7 +108,7 @@ def _last_pages_lines(pdf: bytes) -> tuple[list[str], list[str]]:
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         before, last = (
-            [_flat(line["text"]) for line in page.extract_text_lines() if not is_draft_mark(line["text"], line["bottom"] / _MM)]
+            [flat(line["text"]) for line in page.extract_text_lines() if not is_draft_mark(line["text"], line["bottom"] / MM)]
             for page in doc.pages[-2:]
         )
     return [line for line in before if line and not _PAGE_NUMBER.match(line)], [line for line in last if line and not _PAGE_NUMBER.match(line)]
