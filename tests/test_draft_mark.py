@@ -63,3 +63,16 @@ def test_a_template_with_its_own_header_gets_the_mark_as_its_first_line() -> Non
     assert marked.sections[0].even_page_header.paragraphs[0].text == DRAFT_MARK
     with zipfile.ZipFile(io.BytesIO(mark_as_draft(out.getvalue()))) as archive:
         assert archive.testzip() is None
+
+
+def test_a_report_is_marked_until_it_is_issued(office) -> None:
+    """The monthly report the leaders see before it is issued says 草稿 on every page; the issued one nowhere."""
+    from docgen.services.reports.service import Reports
+
+    today = office.today()
+    office.issue("supervision-prompt", example("supervision-prompt"))  # something to report on this month
+    reports = Reports(office)
+    draft = reports.monthly(today.year, today.month, fmt="pdf")
+    assert not draft.issued and all(mark for mark, _ in marks_and_first_lines(draft.file.content))
+    issued = reports.monthly(today.year, today.month, fmt="pdf", issue=True)
+    assert issued.number and not any(mark for mark, _ in marks_and_first_lines(issued.file.content))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from docgen.errors import ErrorDetail, InvalidPayload
 from docgen.services.audit import audit_entry
+from docgen.services.draft_mark import mark_as_draft
 from docgen.services.office import DOCX_MIME, PDF_MIME, RenderedFile, check_format
 from docgen.services.register import format_number
 from docgen.services.reports import compose, gather
@@ -212,7 +213,7 @@ class Reports:
         settings = self.office.profile.for_kind(kind)
         number = None
         if not issue:
-            docx = write(data)
+            docx = mark_as_draft(write(data))  # like any draft: 草稿 on every page until it is issued
         else:
             register = self.office.register
             stored = None
