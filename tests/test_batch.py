@@ -147,6 +147,42 @@ def test_batch_of_12_prompts_issued_in_item_order(client, office) -> None:
     assert client.get(one["links"]["pdf"]).status_code == 200
 
 
+def cover_of(client, batch: dict) -> tuple[str, int]:
+    """The text of a batch packet's cover (the pages before the first paper), and its key in the register."""
+    from docgen.services.db import Batch
+
+    packet = client.get(batch["links"]["packet"])
+    reader = PdfReader(io.BytesIO(packet.data))
+    first_paper = reader.get_destination_page_number(reader.outline[1])
+    with pdfplumber.open(io.BytesIO(packet.data)) as pdf:
+        text = compact("".join(page.extract_text() or "" for page in pdf.pages[:first_paper]))
+    with client.application.extensions["docgen"].register.reading() as session:
+        key = session.get(Batch, batch["id"]).cover_key
+    return text, key
+
+
+def test_the_cover_is_converted_while_the_papers_are_made_and_lists_what_they_got(client) -> None:
+    """The cover is made from the numbers the series will give, while the papers are issued; it
+    is kept when they got those numbers. With the items' own signing dates the numbers cannot
+    be foreseen, and the cover is made at the end: the packet lists the same either way."""
+    items = prompts(6)
+    batch = client.post("/api/v1/batches", json={"kind": "supervision-prompt", "items": items, "issue": True}).get_json()
+    assert wait_done(client_get(client), batch["id"])["status"] == "done"
+    numbers = [d["label"] for d in client.get(f"/api/v1/batches/{batch['id']}/documents").get_json()]
+    cover, key = cover_of(client, batch)
+    assert key is not None  # the cover converted early was used
+    assert all(number in cover for number in numbers) and "共6份" in cover and "区人民医院" in cover
+
+    today = client.application.extensions["docgen"].today().isoformat()
+    dated = [{**item, "issued_on": today} for item in items]
+    batch = client.post("/api/v1/batches", json={"kind": "supervision-prompt", "items": dated, "issue": True}).get_json()
+    assert wait_done(client_get(client), batch["id"])["status"] == "done"
+    numbers = [d["label"] for d in client.get(f"/api/v1/batches/{batch['id']}/documents").get_json()]
+    cover, key = cover_of(client, batch)
+    assert key is None
+    assert all(number in cover for number in numbers) and "共6份" in cover
+
+
 def test_a_bad_item_stops_the_whole_batch(client) -> None:
     before = register_size(client)
     items = prompts(12)

@@ -75,11 +75,11 @@ def test_packet_cover_bookmarks_duplex_page_numbers_and_signature_fields(office,
     reader = PdfReader(io.BytesIO(packet))
     texts = page_texts(packet)
 
-    # the cover lists every paper: 序号, 文号, 标题, 收文单位, 页数
+    # the cover lists every paper: 序号, 文号, 标题, 收文单位 (nothing on it waits for the papers' PDFs)
     cover = texts[0]
-    for word in ("签批单", "序号", "文号", "标题", "收文单位", "页数", "东卫督办〔2026〕7号", "区中医院", "督查报告", "督查工作台帐"):
+    for word in ("签批单", "序号", "文号", "标题", "收文单位", "东卫督办〔2026〕7号", "区中医院", "督查报告", "督查工作台帐"):
         assert word in cover
-    assert f"共 4 份，{sum(counts)} 页" in cover
+    assert "文件清单（共 4 份）" in cover
 
     # one bookmark per paper, on its first page; the cover's first
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
@@ -199,7 +199,7 @@ def test_join_refuses_papers_whose_styles_differ(office) -> None:
 
 def test_cut_refuses_a_pdf_without_page_numbers(office) -> None:
     entries = [PacketEntry(b"", "东卫督办〔2026〕1号", "区人民医院", "督办提示")]
-    cover = office.to_pdf(cover_docx(file_list_cover(entries, [1])))  # the cover has no page numbers
+    cover = office.to_pdf(cover_docx(file_list_cover(entries)))  # the cover has no page numbers
     assert split_by_page_numbers(cover, 1) is None
 
 

@@ -6,6 +6,7 @@ import sqlite3
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from docgen import create_app
 from docgen.services.db import MIGRATIONS_DIR, get_engine
@@ -44,4 +45,4 @@ def test_a_register_of_the_previous_head_upgrades_and_its_old_reminders_take_rep
     overdue = client.get("/api/v1/documents", query_string={"state": "overdue", "as_of": "2026-11-30"}).json
     assert sorted(d["id"] for d in overdue) == ["d1", "d3"]
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005_replies",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(ScriptDirectory.from_config(config).get_current_head(),)]

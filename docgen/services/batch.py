@@ -73,19 +73,22 @@ from docgen.errors import (
 )
 from docgen.kinds import Kind, get_kind
 from docgen.services.dates import format_official_date
-from docgen.services.db import Batch, BatchFile, Document, IdempotencyKey, utcnow
+from docgen.services.db import Batch, BatchFile, Document, IdempotencyKey, Series, utcnow
 from docgen.services.office import PDF_MIME, Office, RenderedFile, ascii_filename, paper_filename, request_fingerprint
 from docgen.services.packet import (
+    Cover,
     CutPaper,
     PacketEntry,
     PageSource,
     build_packet,
+    cover_docx,
+    file_list_cover,
     page_count,
     read_pages,
     signature_box,
     split_by_page_numbers,
 )
-from docgen.services.register import Paper
+from docgen.services.register import Paper, format_number
 from docgen.services.signature_page import carry_last_lines, signature_alone
 
 log = logging.getLogger(__name__)
@@ -315,10 +318,15 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
             made = set(session.execute(select(BatchFile.position).where(BatchFile.batch_id == batch_id)).scalars())
         kind = get_kind(batch.kind)
         if len(made) < batch.total:
-            if batch.issue:
-                _issue_all(office, kind, batch)
-            else:
-                _draft_all(office, kind, batch, made)
+            early = _EarlyCover(office, kind, batch) if not made else None
+            try:
+                if batch.issue:
+                    _issue_all(office, kind, batch)
+                else:
+                    _draft_all(office, kind, batch, made)
+            finally:
+                if early is not None:
+                    early.papers_made.set()
         with office.register.reading() as session:
             todo = session.execute(
                 select(BatchFile.position).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_(None)).order_by(BatchFile.position)
@@ -518,6 +526,9 @@ def _to_pdf(office: Office, docx: bytes) -> bytes:
 
 def finish_batch(office: Office, batch_id: str) -> None:
     """Step 3: the signing packet and the zip, once every paper has its PDF; the batch is done."""
+    early = _EarlyCover.running.get(batch_id)
+    if early is not None:  # converted in this process while the papers were made: nearly done
+        early.thread.join(_EarlyCover.WAIT_SECONDS)
     with office.register.reading() as session:
         batch = session.get(Batch, batch_id)
         if batch is None or batch.status != "running":
@@ -531,11 +542,6 @@ def finish_batch(office: Office, batch_id: str) -> None:
         runs_read: dict[str, bytes] = {}  # each joined PDF once, shared by the papers cut from it
         entries = []
         for f in files:
-            item = batch.items[f.position]
-            matter = item.get("matter") if isinstance(item, dict) else None
-            if isinstance(matter, str) and len(matter) > 12:
-                matter = matter[:11] + "…"
-            title = f"{kind.title}（{matter}）" if matter else kind.title
             source = None
             if f.run_key and f.run_first_page is not None and f.pages:
                 if f.run_key not in runs_read:
@@ -544,10 +550,11 @@ def finish_batch(office: Office, batch_id: str) -> None:
             box = tuple(f.seal_box) if f.seal_box else None
             # a paper cut from a joined PDF is copied from that: its own PDF is not read (1000 papers: ~100 MB)
             pdf = None if source is not None else office.store.get(f.pdf_key)
-            entries.append(PacketEntry(pdf, f.label, f.recipient, title, box, source))
-        day = office.today()
-        subtitle = f"{kind.title}　共 {len(entries)} 份　{format_official_date(day)}" + ("" if batch.issue else "（草稿，未编号）")
-        packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), subtitle=subtitle, title=f"{kind.title}签批包")
+            entries.append(PacketEntry(pdf, f.label, f.recipient, _entry_title(kind, batch.items[f.position]), box, source))
+        cover = _batch_cover(kind, batch.issue, batch.items, [(f.label, f.recipient) for f in files], office.today())
+        cover_pdf = office.store.get(batch.cover_key) if batch.cover_key and office.store.exists(batch.cover_key) else None
+        packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, cover_pdf=cover_pdf,
+                                 title=f"{kind.title}签批包")
         archive = _zip(office, kind, files, numbers)
         packet_key, zip_key = office.store.put_many([(packet, "pdf"), (archive, "zip")])
         with office.register.writing() as session, session.begin():
@@ -558,6 +565,108 @@ def finish_batch(office: Office, batch_id: str) -> None:
         if result.rowcount == 0:  # finished (or failed) meanwhile elsewhere
             office.store.delete(packet_key)
             office.store.delete(zip_key)
+
+
+def _entry_title(kind: Kind, item: Any) -> str:
+    """What a paper of the batch is, for its cover line: 督办提示（院感防控）."""
+    matter = item.get("matter") if isinstance(item, dict) else None
+    if isinstance(matter, str) and len(matter) > 12:
+        matter = matter[:11] + "…"
+    return f"{kind.title}（{matter}）" if matter else kind.title
+
+
+def _batch_cover(kind: Kind, issue: bool, items: Sequence[Any], rows: Sequence[tuple[str, str | None]], day: dt.date) -> Cover:
+    """The batch packet's cover: a line for each paper (its label and recipient in ``rows``) under the date."""
+    entries = [PacketEntry(None, label, recipient, _entry_title(kind, item)) for (label, recipient), item in zip(rows, items, strict=True)]
+    subtitle = f"{kind.title}　共 {len(entries)} 份　{format_official_date(day)}" + ("" if issue else "（草稿，未编号）")
+    return file_list_cover(entries, subtitle=subtitle)
+
+
+class _EarlyCover:
+    """A batch's cover, converted while its papers are made instead of after they are converted.
+
+    The cover lists the papers' numbers, which follow the series' last one: the cover is made
+    from the numbers foreseen and converted on a LibreOffice instance the making leaves idle.
+    Once the papers are made it is kept (``Batch.cover_key``) if it lists what they really
+    got; otherwise (another paper of the series issued meanwhile, a signing date of the
+    items' own, a follow-up paper's recipient taken from the paper it follows) it is
+    dropped, and ``finish_batch`` converts the cover as before.
+    """
+
+    WAIT_SECONDS = 120.0
+    running: dict[str, _EarlyCover] = {}  # batch id → the cover being made in this process
+
+    def __init__(self, office: Office, kind: Kind, batch: Batch) -> None:
+        self.office, self.kind, self.batch_id = office, kind, batch.id
+        self.items, self.issue = list(batch.items), batch.issue
+        self.day = office.today()
+        self.labels = self._labels()  # read now, before the papers take their numbers
+        self.papers_made = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"docgen-cover-{batch.id[:8]}", daemon=True)
+        _EarlyCover.running[batch.id] = self
+        self.thread.start()
+
+    def _labels(self) -> list[str]:
+        """Each paper's label as the batch will record it, if the series goes on from its last number."""
+        kind, office, count = self.kind, self.office, len(self.items)
+        settings = office.profile.for_kind(kind.id)
+        if not self.issue:
+            return [f"草稿 {position + 1}" for position in range(count)]
+        if not settings.numbered:
+            return [f"{kind.title} {position + 1}"[:300] for position in range(count)]
+        with office.register.reading() as session:
+            last = session.execute(select(Series.last_seq).where(
+                Series.kind == kind.id, Series.organisation == office.profile.name, Series.year == self.day.year,
+            )).scalar_one_or_none() or 0
+        return [format_number(settings.prefix, self.day.year, last + 1 + i)[:300] for i in range(count)]
+
+    def _run(self) -> None:
+        try:
+            recipients = self._recipients()
+            if recipients is None:
+                return
+            cover = _batch_cover(self.kind, self.issue, self.items, list(zip(self.labels, recipients, strict=True)), self.day)
+            pdf = self.office.to_pdf(cover_docx(cover), background=True)
+            if self.papers_made.wait(self.WAIT_SECONDS):
+                self._keep(cover, pdf)
+        except Exception:  # noqa: BLE001 — the cover is then converted at the end, as it always was
+            log.warning("docgen batch %s: the cover made early is not used", self.batch_id, exc_info=True)
+        finally:
+            _EarlyCover.running.pop(self.batch_id, None)
+
+    def _recipients(self) -> list[str | None] | None:
+        """Each paper's recipient as the batch will record it, or None when the labels cannot be foreseen."""
+        kind = self.kind
+        recipients = []
+        for item in self.items:
+            _, payload = self.office.validate(kind.id, item)
+            if kind.signing_date_field and getattr(payload, kind.signing_date_field, None):
+                return None  # the items' own dates: maybe another year's series
+            if self.issue:
+                recipients.append(getattr(payload, kind.recipient_field, None) if kind.recipient_field else None)
+            else:  # as _draft_all records them
+                recipients.append(item.get(kind.recipient_field) if kind.recipient_field else None)
+        return recipients
+
+    def _keep(self, cover: Cover, pdf: bytes) -> None:
+        office = self.office
+        with office.register.reading() as session:
+            status = session.execute(select(Batch.status).where(Batch.id == self.batch_id)).scalar_one_or_none()
+            rows = session.execute(
+                select(BatchFile.label, BatchFile.recipient).where(BatchFile.batch_id == self.batch_id).order_by(BatchFile.position)
+            ).all()
+        if status != "running" or len(rows) != len(self.items):
+            return
+        if _batch_cover(self.kind, self.issue, self.items, [tuple(r) for r in rows], self.day) != cover:
+            log.info("docgen batch %s: the papers' numbers are not those foreseen; the cover is converted at the end", self.batch_id)
+            return
+        key = office.store.put(pdf, "pdf")
+        with office.register.writing() as session, session.begin():
+            result = session.execute(
+                update(Batch).where(Batch.id == self.batch_id, Batch.status == "running", Batch.cover_key.is_(None)).values(cover_key=key)
+            )
+        if result.rowcount == 0:
+            office.store.delete(key)
 
 
 def fail_batch(office: Office, batch_id: str, exc: BaseException) -> None:

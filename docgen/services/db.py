@@ -146,6 +146,8 @@ class Batch(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     packet_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     zip_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # the packet's cover, when it was converted while the papers were made (``batch._EarlyCover``)
+    cover_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     worker: Mapped[str | None] = mapped_column(String(100), nullable=True)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

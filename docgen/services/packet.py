@@ -370,10 +370,14 @@ def _clamp(box: Box, width: float, height: float) -> Box:
 
 
 # -- the cover -------------------------------------------------------------------
-def file_list_cover(entries: Sequence[PacketEntry], pages: Sequence[int], title: str = "签批单", subtitle: str = "") -> Cover:
-    """The default cover: 序号, 文号, 标题, 收文单位, 页数 for every paper."""
-    rows = [[str(i), e.label, e.title, e.recipient or "", str(n)] for i, (e, n) in enumerate(zip(entries, pages, strict=True), start=1)]
-    table = CoverTable(f"文件清单（共 {len(entries)} 份，{sum(pages)} 页）", ["序号", "文号", "标题", "收文单位", "页数"], rows, [1.3, 4.6, 4.4, 4.1, 1.3])
+def file_list_cover(entries: Sequence[PacketEntry], title: str = "签批单", subtitle: str = "") -> Cover:
+    """The default cover: 序号, 文号, 标题, 收文单位 for every paper.
+
+    Nothing on it waits for the papers' PDFs (their page counts are in the bookmarks' pages and the
+    batch's document list), so a batch converts it while its papers are still being made.
+    """
+    rows = [[str(i), e.label, e.title, e.recipient or ""] for i, e in enumerate(entries, start=1)]
+    table = CoverTable(f"文件清单（共 {len(entries)} 份）", ["序号", "文号", "标题", "收文单位"], rows, [1.3, 4.6, 5.1, 4.7])
     return Cover(title=title, subtitle=subtitle, tables=[table])
 
 
@@ -461,6 +465,7 @@ def build_packet(
     *,
     to_pdf: Callable[[bytes], bytes],
     cover: Cover | None = None,
+    cover_pdf: bytes | None = None,
     title: str = "签批包",
     subtitle: str = "",
 ) -> tuple[bytes, list[Placed]]:
@@ -468,7 +473,8 @@ def build_packet(
     fields; and where each paper and its signature field landed.
 
     ``to_pdf`` converts the cover's .docx (the Office's converter).
-    ``cover`` defaults to the list of papers (``file_list_cover``, under ``subtitle``).
+    ``cover`` defaults to the list of papers (``file_list_cover``, under ``subtitle``);
+    ``cover_pdf`` is that cover converted already.
     With ``duplex`` every paper starts on an odd page side. Signature fields
     are named ``签章_1``, ``签章_2`` … in the order of ``entries``; the
     cover's is ``签批``.
@@ -476,10 +482,10 @@ def build_packet(
     import pypdfium2 as pdfium
 
     counts = [len(e.source.pages) if e.source else page_count(e.pdf) for e in entries]
-    cover = cover or file_list_cover(entries, counts, subtitle=subtitle)
+    cover = cover or file_list_cover(entries, subtitle=subtitle)
     with ThreadPoolExecutor(1, thread_name_prefix="docgen-cover") as background:
         # LibreOffice makes the cover while the papers are put together here
-        cover_future = background.submit(lambda: to_pdf(cover_docx(cover)))
+        cover_future = background.submit(lambda: cover_pdf or to_pdf(cover_docx(cover)))
         boxes = [e.signature_box or _last_page_box(e) for e in entries]
         packet = pdfium.PdfDocument.new()
         try:
