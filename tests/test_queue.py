@@ -204,6 +204,7 @@ def test_registers_made_before_the_queue_upgrade_with_nothing_lost(tmp_path: Pat
     with sqlite3.connect(tmp_path / "old.sqlite3") as db:
         row = db.execute("SELECT label, recipient, pdf_key, pages, run_key, seal_box, converted_by FROM batch_files").fetchone()
         assert row == ("东卫督办〔2026〕1号", "区人民医院", "k.pdf", 2, None, None, None)
+        assert db.execute("SELECT id, status, total, done, cover_key FROM batches").fetchone() == ("b1", "done", 1, 1, None)
         assert db.execute("SELECT number, batch_id, batch_position FROM documents").fetchone() == ("东卫督办〔2026〕1号", "b1", 0)
         with pytest.raises(sqlite3.IntegrityError):  # an item of a batch cannot be registered twice
             db.execute("INSERT INTO documents (id, kind, organisation, year, status, issued_on, payload, search_text, template_sha256, "
