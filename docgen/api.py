@@ -139,14 +139,15 @@ def document_out(paper: Paper, full: bool = True) -> dict[str, Any]:
     return model.model_validate({**dataclasses.asdict(paper), "links": document_links(paper.id)}).model_dump(mode="json")
 
 
-def batch_out(batch: dict[str, Any]) -> dict[str, Any]:
+def batch_out(batch: dict[str, Any]) -> openapi.BatchOut:
+    """A batch's progress as the API shows it (``answer`` takes the model as it is: checked once)."""
     links = openapi.BatchLinks(
         self=url_for("api.show_batch", batch_id=batch["id"]),
         packet=url_for("api.batch_packet", batch_id=batch["id"]),
         documents=url_for("api.batch_documents", batch_id=batch["id"]),
         document_list=url_for("api.batch_document_list", batch_id=batch["id"]),
     )
-    return openapi.BatchOut.model_validate({**batch, "links": links}).model_dump(mode="json")
+    return openapi.BatchOut.model_validate({**batch, "links": links})
 
 
 def wanted_format(query: openapi.DraftQueryIn) -> str:

@@ -13,6 +13,8 @@ import re
 import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +30,7 @@ from pypdf import PdfReader
 
 from docgen import create_app
 from docgen.cli import main as docgen_cli
-from tests.conftest import RESOURCES, LiveServer
+from tests.conftest import PROJECT, RESOURCES, LiveServer, token_for
 
 RECIPIENTS = ["区人民医院", "区中医院", "区妇幼保健院", "区疾控中心", "卫生监督所", "金钟街社区卫生服务中心",
               "无瑕街社区卫生服务中心", "新立街社区卫生服务中心", "华明街社区卫生服务中心", "军粮城医院", "东丽医院", "区急救站"]
@@ -219,6 +221,20 @@ def test_not_json_and_unknown_batch(client) -> None:
         answer = client.get(f"/api/v1/batches/nosuchbatch{path}")
         assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
 
+
+def test_a_token_revoked_from_the_command_line_is_refused_on_the_next_poll(app, client) -> None:
+    """``docgen token revoke`` runs in another process; the poll after it must already be 401."""
+    poller = app.test_client(token=token_for(app, "进度看板", "leader"))
+    batch = client.post("/api/v1/batches", json={"kind": "supervision-prompt", "items": prompts(2)}).get_json()
+    assert poller.get(batch["links"]["self"]).get_json()["id"] == batch["id"]
+    revoked = subprocess.run(
+        [sys.executable, "-m", "docgen.cli", "token", "revoke", "进度看板"], cwd=PROJECT, capture_output=True, text=True,
+        env={**os.environ, "DOCGEN_DATA_DIR": app.config["DATA_DIR"]}, timeout=120,
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    answer = poller.get(batch["links"]["self"])
+    assert answer.status_code == 401 and answer.get_json()["message"] == "访问令牌无效或已被吊销"
+    assert wait_done(client_get(client), batch["id"])["status"] == "done"  # the batch itself goes on
 
 def test_escalations_are_checked_against_the_register_before_anything_is_issued(client) -> None:
     before = register_size(client)

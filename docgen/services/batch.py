@@ -57,7 +57,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -100,6 +101,10 @@ MAX_RUN = 50
 # with a shared queue (several machines) shorter runs, so that the waiting workers of every machine get some
 SHARED_MAX_RUN = 20
 HEARTBEAT_SECONDS = 2.0
+# What ``describe`` shows, never ``items`` (a large JSON): clients poll this while the batch runs.
+_PROGRESS = select(
+    Batch.id, Batch.kind, Batch.status, Batch.done, Batch.total, Batch.issue, Batch.duplex, Batch.error, Batch.created_at
+).where(Batch.id == bindparam("batch_id"))
 
 
 # -- the API -----------------------------------------------------------------------
@@ -159,8 +164,11 @@ def create_batch(
 
 def get_batch(office: Office, batch_id: str) -> dict[str, Any]:
     """The batch's progress: ``{"id", "kind", "status", "done", "total", "issue", "duplex", "error", "links"}``."""
-    with office.register.reading() as session:
-        return describe(_get(session, batch_id, defer(Batch.items)))
+    with office.register.lookup() as connection:
+        batch = connection.execute(_PROGRESS, {"batch_id": batch_id}).one_or_none()
+    if batch is None:
+        raise _no_such_batch(batch_id)
+    return describe(batch)
 
 
 def resume_batch(office: Office, batch_id: str) -> dict[str, Any]:
@@ -216,7 +224,8 @@ def batch_papers(office: Office, batch_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def describe(batch: Batch) -> dict[str, Any]:
+def describe(batch: Batch | Row) -> dict[str, Any]:
+    """A batch as ``get_batch`` shows it, from its row or the row's columns (``_PROGRESS``)."""
     base = f"/api/v1/batches/{batch.id}"
     return {
         "id": batch.id,
@@ -235,8 +244,12 @@ def describe(batch: Batch) -> dict[str, Any]:
 def _get(session, batch_id: str, *options) -> Batch:
     batch = session.get(Batch, batch_id, options=options)
     if batch is None:
-        raise NotFound(f"没有这个批量任务：{batch_id}")
+        raise _no_such_batch(batch_id)
     return batch
+
+
+def _no_such_batch(batch_id: str) -> NotFound:
+    return NotFound(f"没有这个批量任务：{batch_id}")
 
 
 def _finished(office: Office, batch_id: str) -> Batch:
@@ -710,8 +723,7 @@ def run_batch(office: Office, batch_id: str, progress: Callable[[int, int], None
         finish_batch(office, batch_id)
     except Exception as exc:
         fail_batch(office, batch_id, exc)
-    with office.register.reading() as session:
-        return describe(_get(session, batch_id, defer(Batch.items)))
+    return get_batch(office, batch_id)
 
 
 # -- liveness ------------------------------------------------------------------------

@@ -312,7 +312,10 @@ def _make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
-        mode = "IMMEDIATE" if connection.get_execution_options().get("write_lock") else "DEFERRED"
+        options = connection.get_execution_options()
+        if options.get("lookup"):
+            return  # Register.lookup: each statement is its own transaction, no BEGIN to pay for
+        mode = "IMMEDIATE" if options.get("write_lock") else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine

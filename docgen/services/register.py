@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
@@ -97,12 +98,23 @@ class Register:
         engine = get_engine(database_url)
         self.dialect = engine.dialect.name
         self.reading = sessionmaker(engine, expire_on_commit=False)
+        self._lookups = engine.execution_options(lookup=True)
         # On SQLite a writing transaction takes the database's write lock at
         # BEGIN, so concurrent issuers queue instead of deadlocking.
         self._writing = sessionmaker(engine.execution_options(write_lock=True), expire_on_commit=False)
         self._queue = None
         if self.dialect == "sqlite":
             self._queue = WriterQueue(Path(database_url.split("///", 1)[1] + ".writer.lock"))
+
+    def lookup(self) -> Connection:
+        """A connection for reads of one statement each, with Core (``with register.lookup() as c``).
+
+        For what every request reads (its bearer token, a batch's progress):
+        no ORM session, no identity map, and on SQLite no BEGIN — each
+        statement is its own transaction and sees every change committed
+        before it, in any process.
+        """
+        return self._lookups.connect()
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
