@@ -380,6 +380,7 @@ def _issue_all(office: Office, kind: Kind, batch: Batch) -> None:
             session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update()).scalar_one()
             if session.execute(select(func.count()).select_from(Document).where(Document.batch_id == batch.id)).scalar_one():
                 return
+            documents = []
             for position, item in enumerate(batch.items):
                 try:
                     _, payload = office.validate(kind.id, item)
@@ -390,11 +391,17 @@ def _issue_all(office: Office, kind: Kind, batch: Batch) -> None:
                         [ErrorDetail(f"items.{position}.{d.loc}", d.msg) for d in exc.details],
                     ) from None
                 stored.append(key)
-                session.flush()  # the Document before the row that points to it
-                session.add(BatchFile(
+                documents.append(document)
+            # every Document before the rows that point to them: the unit of work knows no order between the two
+            # (no relationship); one flush for all papers sends their rows in one statement, not one flush a paper
+            session.flush()
+            session.add_all(
+                BatchFile(
                     batch_id=batch.id, position=position, document_id=document.id,
                     label=(document.number or f"{kind.title} {position + 1}")[:300], recipient=document.recipient, docx_key=key,
-                ))
+                )
+                for position, (document, key) in enumerate(zip(documents, stored, strict=True))
+            )
             office.store.sync(stored)  # every file on disk before the register names it
     except BaseException:
         for key in stored:
