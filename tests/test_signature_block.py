@@ -12,9 +12,8 @@ import pytest
 
 from docgen import create_app
 from docgen.kinds import BUNDLED, activate
+from docgen.services.signature_block import lay_out_signature
 from tests.conftest import example
-
-pytestmark = pytest.mark.slow
 
 MM = 72 / 25.4
 RIGHT_MARGIN = 210 - 26  # mm from the left edge of the page
@@ -44,6 +43,7 @@ def signature_lines(pdf: bytes) -> dict[str, tuple[float, float]]:
         return {"".join(line["text"].split()): (line["x0"] / MM, line["x1"] / MM) for line in doc.pages[-1].extract_text_lines()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "date", "centred", "flush"),
     [
@@ -70,6 +70,7 @@ def test_offices_centred_over_the_date_four_characters_in(office, kind, date, ce
         assert RIGHT_MARGIN - 1.5 < x1 < RIGHT_MARGIN + 0.5, (name, x1)
 
 
+@pytest.mark.slow
 def test_a_reports_offices_are_centred_over_its_date_too(office) -> None:
     from docgen.services.official_docx import OfficialDocx
 
@@ -83,3 +84,33 @@ def test_a_reports_offices_are_centred_over_its_date_too(office) -> None:
     for name in (SHORT, LONG):
         x0, x1 = lines[name]
         assert abs((x0 + x1) / 2 - (date_x0 + date_x1) / 2) < 1.0, name
+
+
+def _paragraph(style: str | None, text: str, properties: str = "") -> str:
+    style_element = f'<w:pStyle w:val="{style}"/>' if style else ""
+    return f"<w:p><w:pPr>{style_element}{properties}</w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_the_signature_block_is_laid_out_as_issued_papers_have_it() -> None:
+    """The exact XML papers were issued with: a paper made again must come out byte for byte."""
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    body = (
+        _paragraph("GWSignOffice", "不在署名中") + _paragraph(None, "正文")  # body text ends the block before it
+        + _paragraph("GWSignOffice", SHORT, '<w:ind w:left="5"/><w:jc w:val="left"/><w:rPr/>')
+        + _paragraph("GWSignOffice", LONGEST) + _paragraph("GWSignDate", "2026年11月22日")
+    )
+    laid_out = lay_out_signature(f'<w:document {w}><w:body>{body}</w:body></w:document>')
+    ind = ' w:leftChars="0" w:right="0" w:rightChars="0" w:firstLine="0" w:firstLineChars="0"/>'
+    assert laid_out == (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f"<w:document {w}><w:body>"
+        '<w:p><w:pPr><w:pStyle w:val="GWSignOffice"/></w:pPr><w:r><w:t>不在署名中</w:t></w:r></w:p>'
+        "<w:p><w:pPr/><w:r><w:t>正文</w:t></w:r></w:p>"
+        f'<w:p><w:pPr><w:pStyle w:val="GWSignOffice"/><w:ind w:left="3750"{ind}<w:jc w:val="center"/><w:rPr/></w:pPr>'
+        f"<w:r><w:t>{SHORT}</w:t></w:r></w:p>"
+        f'<w:p><w:pPr><w:pStyle w:val="GWSignOffice"/><w:ind w:left="0"{ind}<w:jc w:val="right"/></w:pPr>'
+        f"<w:r><w:t>{LONGEST}</w:t></w:r></w:p>"
+        '<w:p><w:pPr><w:pStyle w:val="GWSignDate"/></w:pPr><w:r><w:t>2026年11月22日</w:t></w:r></w:p>'
+        "</w:body></w:document>"
+    )
+    assert lay_out_signature(laid_out) == laid_out  # laid out again (the next paper of a batch): the same

@@ -17,6 +17,7 @@ Nothing here knows Flask.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -29,6 +30,7 @@ OFFICE_STYLE = "GWSignOffice"  # 发文机关署名
 DATE_STYLE = "GWSignDate"  # 成文日期
 DATE_RIGHT_PT = 4 * BODY_PT  # 成文日期右空四字
 
+_P, _PPR, _PSTYLE, _T, _VAL = f"{_W}p", f"{_W}pPr", f"{_W}pStyle", f"{_W}t", f"{_W}val"
 _CONDENSE_PT = CONDENSE_TWIPS / 20
 _MIXED_GAP_EM = 3.6 / 16  # the renderer's automatic space where Chinese meets a digit
 
@@ -82,40 +84,54 @@ def lay_out_signature(document_xml: str) -> str:
     if OFFICE_STYLE not in document_xml or DATE_STYLE not in document_xml:
         return document_xml
     root = etree.fromstring(document_xml.encode("utf-8"))
-    paragraphs = root.iter(f"{_W}p")
     offices: list[etree._Element] = []
     blocks: list[tuple[list[etree._Element], etree._Element]] = []
-    for paragraph in paragraphs:
-        style = paragraph.find(f"{_W}pPr/{_W}pStyle")
-        name = style.get(f"{_W}val") if style is not None else None
+    for paragraph in root.iter(_P):
+        name = _style(paragraph)
         if name == OFFICE_STYLE:
             if _text(paragraph):
                 offices.append(paragraph)
         elif name == DATE_STYLE:
             blocks.append((offices, paragraph))
             offices = []
-        elif _text(paragraph):
+        elif offices and _text(paragraph):  # only a block being gathered needs the text of the others
             offices = []
     if not blocks:
         return document_xml
     for office_paragraphs, date in blocks:
-        names = [_text(p) for p in office_paragraphs]
-        for paragraph, line in zip(office_paragraphs, office_lines(names, _text(date)), strict=True):
+        names = tuple(_text(p) for p in office_paragraphs)
+        for paragraph, line in zip(office_paragraphs, _office_lines(names, _text(date)), strict=True):
             _set_line(paragraph, line)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode("utf-8")
 
 
+@functools.lru_cache(maxsize=64)
+def _office_lines(names: tuple[str, ...], date: str) -> tuple[OfficeLine, ...]:
+    # every paper of a batch has the same offices and date
+    return tuple(office_lines(list(names), date))
+
+
+def _style(paragraph: etree._Element) -> str | None:
+    """The paragraph's style (``w:pPr/w:pStyle/@w:val``), found without a path search."""
+    for ppr in paragraph.iterchildren(_PPR):
+        for style in ppr.iterchildren(_PSTYLE):
+            return style.get(_VAL)
+    return None
+
+
 def _text(paragraph: etree._Element) -> str:
-    return "".join(t.text or "" for t in paragraph.iter(f"{_W}t")).strip()
+    return "".join(t.text or "" for t in paragraph.iter(_T)).strip()
 
 
 _PPR_AFTER_IND = ("contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment",
                   "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
 _PPR_AFTER_JC = _PPR_AFTER_IND[_PPR_AFTER_IND.index("jc") + 1 :]
+_FOLLOWING_IND = frozenset(f"{_W}{tag}" for tag in _PPR_AFTER_IND)
+_FOLLOWING_JC = frozenset(f"{_W}{tag}" for tag in _PPR_AFTER_JC)
 
 
 def _set_line(paragraph: etree._Element, line: OfficeLine) -> None:
-    ppr = paragraph.find(f"{_W}pPr")
+    ppr = paragraph.find(_PPR)
     for tag in ("ind", "jc"):
         old = ppr.find(f"{_W}{tag}")
         if old is not None:
@@ -129,13 +145,12 @@ def _set_line(paragraph: etree._Element, line: OfficeLine) -> None:
     ind.set(f"{_W}firstLineChars", "0")
     jc = etree.Element(f"{_W}jc")
     jc.set(f"{_W}val", "center" if line.centred else "right")
-    _insert(ppr, ind, _PPR_AFTER_IND)
-    _insert(ppr, jc, _PPR_AFTER_JC)
+    _insert(ppr, ind, _FOLLOWING_IND)
+    _insert(ppr, jc, _FOLLOWING_JC)
 
 
-def _insert(ppr: etree._Element, element: etree._Element, after: tuple[str, ...]) -> None:
+def _insert(ppr: etree._Element, element: etree._Element, following: frozenset[str]) -> None:
     """Put ``element`` before the first child that must follow it (schema order)."""
-    following = {f"{_W}{tag}" for tag in after}
     for index, child in enumerate(ppr):
         if child.tag in following:
             ppr.insert(index, element)
