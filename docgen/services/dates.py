@@ -12,6 +12,7 @@ year the library lacks and wins for its years. The office installs it at start
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -36,6 +37,12 @@ def format_official_date(day: dt.date | None, style: str = "arabic") -> str:
     if style == "chinese":
         year = "".join(_DIGITS[int(c)] for c in str(day.year))
         return f"{year}年{_chinese_number(day.month)}月{_chinese_number(day.day)}日"
+    return _arabic_date(day)
+
+
+@functools.lru_cache(maxsize=1024)
+def _arabic_date(day: dt.date) -> str:
+    # Babel takes about a tenth of a millisecond; a batch prints the same few dates on every paper
     return format_date(day, "y年M月d日", locale="zh_CN")
 
 
@@ -60,6 +67,13 @@ def due_date(start: dt.date, days: int, day_type: str = "calendar", loc: str = "
     """
     if day_type == "calendar":
         return start + dt.timedelta(days=days)
+    return _working_due_date(start, days, loc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_due_date(start: dt.date, days: int, loc: str) -> dt.date:
+    # a batch counts the same periods from the same day for every paper; the holiday table a
+    # result depends on changes only through use_holidays, which empties this cache
     day, counted = start, 0
     while counted < days:
         day += dt.timedelta(days=1)
@@ -72,6 +86,7 @@ def use_holidays(table: HolidayTable | None) -> None:
     """Install the operator's holiday file for this process (None: the library's data only)."""
     global _operator_holidays
     _operator_holidays = table or EMPTY
+    _working_due_date.cache_clear()
 
 
 def holiday_source(year: int) -> str | None:
