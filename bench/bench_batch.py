@@ -53,7 +53,7 @@ def role(process: psutil.Process) -> str:
     """What a process of docgen serve is, for the per-process figures."""
     line = " ".join(process.cmdline())
     for needle, name in (("soffice.bin", "LibreOffice"), ("oosplash", "oosplash"), ("converter/worker", "UNO worker"),
-                         ("docgen.converter", "pool"), ("docgen.cli worker", "queue worker")):
+                         ("docgen.converter", "pool"), ("docgen.cli worker", "queue worker"), ("docgen worker", "queue worker")):
         if needle in line:
             return name
     return "docgen serve / gunicorn"

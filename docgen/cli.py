@@ -81,27 +81,13 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--workers", default=0, type=int, help="工作线程数（默认：每个 LibreOffice 实例一个，再加一个）")
 def worker(workers: int) -> None:
     """运行任务队列的工作进程：处理批量任务（DOCGEN_QUEUE_URL 指定的队列）。"""
-    import logging
-
     from docgen.errors import ConfigError
-    from docgen.queue import TaskQueue, default_url, workers_for
-    from docgen.server import prepare_database, start_converter_pool
-    from docgen.services.office import Office
+    from docgen.server import run_queue_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    settings = load_settings()
-    url = settings["QUEUE_URL"] or default_url(settings)
     try:
-        prepare_database(settings)
-        pool = start_converter_pool(settings)  # unless `docgen serve` shares its own
-        queue = TaskQueue(Office(load_settings(), migrate=False), url)
+        run_queue_worker(workers)
     except ConfigError as error:
         raise click.ClickException(error.message) from None
-    try:
-        queue.run_consumer(workers or workers_for(settings))
-    finally:
-        if pool is not None:
-            pool.terminate()
 
 
 @main.command(context_settings=CONTEXT)

@@ -162,6 +162,16 @@ class LiveServer:
         self.stop()
         raise RuntimeError("docgen serve did not come up:\n" + self.log_path.read_text(errors="replace"))
 
+    def queue_worker_pid(self) -> int:
+        """The pid of the queue worker `docgen serve` forked (``ps`` shows its title)."""
+        import psutil
+
+        from docgen.server import QUEUE_WORKER_TITLE
+
+        pids = [p.pid for p in psutil.Process(self.process.pid).children() if " ".join(p.cmdline()).startswith(QUEUE_WORKER_TITLE)]
+        assert len(pids) == 1, pids
+        return pids[0]
+
     def admin_password(self) -> str | None:
         """The password `docgen serve` printed for the first administrator, if it made one."""
         lines = self.log_path.read_text(errors="replace").splitlines()

@@ -21,7 +21,7 @@ import requests
 
 from docgen import create_app
 from tests.conftest import LiveServer, example, service_today
-from tests.test_batch import children, client_get, prompts, register_size, sequence, wait_done, wait_in_database
+from tests.test_batch import client_get, prompts, register_size, sequence, wait_done, wait_in_database
 
 
 def documents_of(url: str, headers: dict[str, str], batch_id: str | None = None) -> list[dict]:
@@ -84,9 +84,7 @@ def test_batch_numbers_stay_consecutive_while_single_papers_are_issued(live_serv
 
 
 def queue_worker_of(server: LiveServer) -> int:
-    pids = [pid for pid in children(server.process.pid) if Path(f"/proc/{pid}/cmdline").read_bytes().endswith(b"docgen.cli\0worker\0")]
-    assert len(pids) == 1, pids
-    return pids[0]
+    return server.queue_worker_pid()
 
 
 def batch_row(data_dir: Path, batch_id: str) -> tuple[str, int]:

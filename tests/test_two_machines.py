@@ -16,7 +16,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PROJECT, LiveServer
-from tests.test_batch import children, prompts, sequence, wait_done
+from tests.test_batch import prompts, sequence, wait_done
 from tests.test_postgres import postgres_url  # noqa: F401 - the fixture
 from tests.test_queue import issue_singles_until, numbers_in_item_order, stopping
 
@@ -34,7 +34,7 @@ def everything(url: str, headers: dict[str, str]) -> list[dict]:
 
 
 def queue_worker_pid(server: LiveServer) -> int:
-    return next(pid for pid in children(server.process.pid) if open(f"/proc/{pid}/cmdline", "rb").read().endswith(b"docgen.cli\0worker\0"))
+    return server.queue_worker_pid()
 
 
 def test_two_serves_and_a_worker_over_one_postgresql_and_one_redis(postgres_url, redis_url, tmp_path) -> None:  # noqa: F811
