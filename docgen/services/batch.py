@@ -649,6 +649,8 @@ class _EarlyCover:
             pdf = self.office.to_pdf(cover_docx(cover), background=True)
             if self.papers_made.wait(self.WAIT_SECONDS):
                 self._keep(cover, pdf)
+        except DocgenError as exc:  # the converter down, say: the batch's own steps say so where it matters
+            log.info("docgen batch %s: the cover made early is not used: %s", self.batch_id, exc.message)
         except Exception:  # noqa: BLE001 — the cover is then converted at the end, as it always was
             log.warning("docgen batch %s: the cover made early is not used", self.batch_id, exc_info=True)
         finally:
