@@ -75,7 +75,7 @@ from docgen.errors import (
 from docgen.kinds import Kind, get_kind
 from docgen.services.dates import format_official_date
 from docgen.services.db import Batch, BatchFile, Document, IdempotencyKey, Series, utcnow
-from docgen.services.office import PDF_MIME, Office, RenderedFile, ascii_filename, paper_filename, request_fingerprint
+from docgen.services.office import PDF_MIME, Office, RenderedFile, ascii_filename, paper_filename, recipient_of, request_fingerprint
 from docgen.services.packet import (
     Cover,
     CutPaper,
@@ -398,7 +398,7 @@ def _issue_all(office: Office, kind: Kind, batch: Batch) -> None:
             session.add_all(
                 BatchFile(
                     batch_id=batch.id, position=position, document_id=document.id,
-                    label=(document.number or f"{kind.title} {position + 1}")[:300], recipient=document.recipient, docx_key=key,
+                    label=_paper_label(kind, position, document.number), recipient=document.recipient, docx_key=key,
                 )
                 for position, (document, key) in enumerate(zip(documents, stored, strict=True))
             )
@@ -415,8 +415,8 @@ def _draft_all(office: Office, kind: Kind, batch: Batch, made: set[int]) -> None
         if position in made:
             continue
         docxs.append((office.draft(kind.id, item, "docx").content, "docx"))
-        recipient = item.get(kind.recipient_field) if kind.recipient_field else None
-        rows.append(BatchFile(batch_id=batch.id, position=position, label=f"草稿 {position + 1}", recipient=recipient))
+        rows.append(BatchFile(batch_id=batch.id, position=position, label=_paper_label(kind, position, issued=False),
+                              recipient=_draft_recipient(kind, item)))
     for row, key in zip(rows, office.store.put_many(docxs), strict=True):
         row.docx_key = key
     with office.register.writing() as session, session.begin():
@@ -426,6 +426,18 @@ def _draft_all(office: Office, kind: Kind, batch: Batch, made: set[int]) -> None
                 office.store.delete(row.docx_key)
             else:
                 session.add(row)
+
+
+def _paper_label(kind: Kind, position: int, number: str | None = None, *, issued: bool = True) -> str:
+    """A paper's label in its batch (the cover, the bookmarks, the zip): its number, or what stands in for one."""
+    if not issued:
+        return f"草稿 {position + 1}"
+    return (number or f"{kind.title} {position + 1}")[:300]
+
+
+def _draft_recipient(kind: Kind, item: Any) -> str | None:
+    """A drafted item's recipient, as given (a draft is not validated into the register)."""
+    return item.get(kind.recipient_field) if kind.recipient_field else None
 
 
 def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool:
@@ -630,25 +642,23 @@ class _EarlyCover:
         """Each paper's label as the batch will record it, if the series goes on from its last number."""
         kind, office, count = self.kind, self.office, len(self.items)
         settings = office.profile.for_kind(kind.id)
-        if not self.issue:
-            return [f"草稿 {position + 1}" for position in range(count)]
-        if not settings.numbered:
-            return [f"{kind.title} {position + 1}"[:300] for position in range(count)]
+        if not self.issue or not settings.numbered:
+            return [_paper_label(kind, position, issued=self.issue) for position in range(count)]
         with office.register.reading() as session:
             last = session.execute(select(Series.last_seq).where(
                 Series.kind == kind.id, Series.organisation == office.profile.name, Series.year == self.day.year,
             )).scalar_one_or_none() or 0
-        return [format_number(settings.prefix, self.day.year, last + 1 + i)[:300] for i in range(count)]
+        return [_paper_label(kind, i, format_number(settings.prefix, self.day.year, last + 1 + i)) for i in range(count)]
 
     def _run(self) -> None:
         try:
             recipients = self._recipients()
             if recipients is None:
                 return
-            cover = _batch_cover(self.kind, self.issue, self.items, list(zip(self.labels, recipients, strict=True)), self.day)
-            pdf = self.office.to_pdf(cover_docx(cover), background=True)
+            rows = list(zip(self.labels, recipients, strict=True))
+            pdf = self.office.to_pdf(cover_docx(_batch_cover(self.kind, self.issue, self.items, rows, self.day)), background=True)
             if self.papers_made.wait(self.WAIT_SECONDS):
-                self._keep(cover, pdf)
+                self._keep(rows, pdf)
         except DocgenError as exc:  # the converter down, say: the batch's own steps say so where it matters
             log.info("docgen batch %s: the cover made early is not used: %s", self.batch_id, exc.message)
         except Exception:  # noqa: BLE001 — the cover is then converted at the end, as it always was
@@ -664,22 +674,20 @@ class _EarlyCover:
             _, payload = self.office.validate(kind.id, item)
             if kind.signing_date_field and getattr(payload, kind.signing_date_field, None):
                 return None  # the items' own dates: maybe another year's series
-            if self.issue:
-                recipients.append(getattr(payload, kind.recipient_field, None) if kind.recipient_field else None)
-            else:  # as _draft_all records them
-                recipients.append(item.get(kind.recipient_field) if kind.recipient_field else None)
+            recipients.append(recipient_of(kind, payload) if self.issue else _draft_recipient(kind, item))
         return recipients
 
-    def _keep(self, cover: Cover, pdf: bytes) -> None:
+    def _keep(self, foreseen: list[tuple[str, str | None]], pdf: bytes) -> None:
+        """Record the cover if the papers were made with the labels and recipients it lists."""
         office = self.office
         with office.register.reading() as session:
             status = session.execute(select(Batch.status).where(Batch.id == self.batch_id)).scalar_one_or_none()
             rows = session.execute(
                 select(BatchFile.label, BatchFile.recipient).where(BatchFile.batch_id == self.batch_id).order_by(BatchFile.position)
             ).all()
-        if status != "running" or len(rows) != len(self.items):
+        if status != "running":
             return
-        if _batch_cover(self.kind, self.issue, self.items, [tuple(r) for r in rows], self.day) != cover:
+        if [tuple(r) for r in rows] != foreseen:  # the rest of the cover follows from the items and the day
             log.info("docgen batch %s: the papers' numbers are not those foreseen; the cover is converted at the end", self.batch_id)
             return
         key = office.store.put(pdf, "pdf")

@@ -273,7 +273,7 @@ class Office:
             status="issued",
             issued_on=issued_on,
             due_on=due_on,
-            recipient=_recipient(kind, payload),
+            recipient=recipient_of(kind, payload),
             payload=payload.model_dump(mode="json"),
             search_text=_search_text(kind, payload, number),
             template_sha256=template.sha256,
@@ -525,7 +525,8 @@ def _draft_label(kind: Kind, payload: Payload) -> str:
     return f"{recipient}-草稿" if recipient else "草稿"
 
 
-def _recipient(kind: Kind, payload: Payload) -> str | None:
+def recipient_of(kind: Kind, payload: Payload) -> str | None:
+    """Whom a paper of ``kind`` is sent to, as the register records it."""
     return getattr(payload, kind.recipient_field, None) if kind.recipient_field else None
 
 
