@@ -144,9 +144,16 @@ def test_batch_of_12_prompts_issued_in_item_order(client, office) -> None:
         xml = zipfile.ZipFile(io.BytesIO(z.read(z.namelist()[3]))).read("word/document.xml").decode()
         assert numbers[3] in xml and items[3]["recipient"] in xml
 
-    # the paper's own PDF was kept from the batch
-    one = by_recipient[items[0]["recipient"]]
-    assert client.get(one["links"]["pdf"]).status_code == 200
+    # a paper's own PDF is its pages of the packet, cut from its run's conversion: no new one is made
+    from docgen.converter import get_converter
+
+    conversions = get_converter(office.settings).status()["jobs_done"]
+    for i in (0, 5, 11):  # the first, the long one, the last
+        own = client.get(by_recipient[items[i]["recipient"]]["links"]["pdf"])
+        assert own.status_code == 200 and own.mimetype == "application/pdf"
+        with pdfplumber.open(io.BytesIO(own.data)) as pdf:
+            assert [page.extract_text() or "" for page in pdf.pages] == [p for p in texts[starts[i]:starts[i + 1]] if p.strip()]
+    assert get_converter(office.settings).status()["jobs_done"] == conversions
 
 
 def cover_of(client, batch: dict) -> tuple[str, int]:

@@ -57,7 +57,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -90,12 +90,15 @@ from docgen.services.packet import (
     split_by_page_numbers,
 )
 from docgen.services.register import Paper, format_number
-from docgen.services.signature_page import carry_last_lines, signature_alone
+from docgen.services.signature_page import carry_last_lines, holds_only_signature
 
 log = logging.getLogger(__name__)
 
 ZIP_MIME = "application/zip"
 PENDING = ("queued", "running")
+# a batch's paper is converted when it has its own PDF or its pages in a joined one
+_CONVERTED = or_(BatchFile.pdf_key.is_not(None), BatchFile.run_key.is_not(None))
+_NOT_CONVERTED = and_(BatchFile.pdf_key.is_(None), BatchFile.run_key.is_(None))
 # papers converted in one LibreOffice pass at most; more is faster, fewer spreads a batch over more workers
 MAX_RUN = 50
 # with a shared queue (several machines) shorter runs, so that the waiting workers of every machine get some
@@ -342,7 +345,7 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
                     early.papers_made.set()
         with office.register.reading() as session:
             todo = session.execute(
-                select(BatchFile.position).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_(None)).order_by(BatchFile.position)
+                select(BatchFile.position).where(BatchFile.batch_id == batch_id, _NOT_CONVERTED).order_by(BatchFile.position)
             ).scalars().all()
     shared = bool(office.settings.get("QUEUE_URL"))
     return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if shared else MAX_RUN)
@@ -451,42 +454,47 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
         if batch is None or batch.status != "running":
             return False
         rows = session.execute(
-            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_(list(positions)), BatchFile.pdf_key.is_(None))
+            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_(list(positions)), _NOT_CONVERTED)
             .order_by(BatchFile.position)
         ).scalars().all()
     if not rows:
         return False
     with heartbeat(office, batch_id):
         papers = convert_papers(office, [office.store.get(r.docx_key) for r in rows])
+        # the joined PDFs once each, and the PDF of each paper converted on its own: a paper cut from a
+        # joined PDF is its pages there (its own PDF is cut from it when somebody downloads it)
         sources = list({id(p.source.pdf): p.source.pdf for p in papers if p.source is not None}.items())
-        stored = office.store.put_many([(paper.pdf, "pdf") for paper in papers] + [(pdf, "pdf") for _, pdf in sources])
-        keys = stored[:len(papers)]
-        # one stored copy of each joined PDF the papers were cut from
-        run_keys = {source_id: key for (source_id, _), key in zip(sources, stored[len(papers):], strict=True)}
+        alone = [index for index, paper in enumerate(papers) if paper.source is None]
+        stored = office.store.put_many([(pdf, "pdf") for _, pdf in sources] + [(papers[i].pdf, "pdf") for i in alone])
+        run_keys = {source_id: key for (source_id, _), key in zip(sources, stored[:len(sources)], strict=True)}
+        own_keys = dict(zip(alone, stored[len(sources):], strict=True))
+        used: set[str] = set()
         me = worker_name()
         with office.register.writing() as session, session.begin():
-            # the rows and their papers in two queries, not two a paper
+            # the rows in one query, not one a paper
             current_rows = {r.position: r for r in session.execute(
                 select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_([r.position for r in rows]))
             ).scalars()}
-            document_ids = [r.document_id for r in current_rows.values() if r.document_id]
-            documents = {d.id: d for d in session.execute(select(Document).where(Document.id.in_(document_ids))).scalars()} if document_ids else {}
-            for row, paper, key in zip(rows, papers, keys, strict=True):
+            for index, (row, paper) in enumerate(zip(rows, papers, strict=True)):
                 current = current_rows[row.position]
-                if current.pdf_key is not None:  # converted meanwhile by another worker
-                    office.store.delete(key)
+                if current.pdf_key is not None or current.run_key is not None:  # converted meanwhile by another worker
                     continue
-                current.pdf_key, current.pages, current.seal_box, current.converted_by = key, paper.pages, list(paper.signature_box), me
+                current.pages, current.seal_box, current.converted_by = paper.pages, list(paper.signature_box), me
                 if paper.source is not None:
                     current.run_key, current.run_first_page = run_keys[id(paper.source.pdf)], paper.source.pages[0]
-                if current.document_id:
-                    document = documents[current.document_id]
-                    if document.pdf_key is None:  # the paper's own PDF download needs no new conversion
-                        document.pdf_key = key
+                    used.add(current.run_key)
+                else:
+                    current.pdf_key = own_keys[index]
+                    used.add(current.pdf_key)
+                    if current.document_id:  # the paper's own PDF download needs no new conversion
+                        session.execute(update(Document).where(Document.id == current.document_id, Document.pdf_key.is_(None))
+                                        .values(pdf_key=current.pdf_key))
             done = session.execute(
-                select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_not(None))
+                select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, _CONVERTED)
             ).scalar_one()
             session.execute(update(Batch).where(Batch.id == batch_id).values(done=done, heartbeat_at=utcnow(), updated_at=utcnow()))
+    for key in set(stored) - used:  # only papers converted meanwhile by another worker
+        office.store.delete(key)
     return done == batch.total
 
 
@@ -497,7 +505,7 @@ def is_converted(office: Office, batch_id: str) -> bool:
         if batch is None or batch.status != "running":
             return False
         done = session.execute(
-            select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.pdf_key.is_not(None))
+            select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, _CONVERTED)
         ).scalar_one()
     return done == batch.total
 
@@ -531,7 +539,7 @@ def _keep_signatures(office: Office, docxs: Sequence[bytes], parts: list[CutPape
     """``parts``, with those whose signature stands alone on the last page converted again, carried."""
     carried = {}
     for index, part in enumerate(parts):
-        if signature_alone(part.pdf):
+        if _signature_alone(part):
             docx = carry_last_lines(docxs[index], part.pdf)
             if docx is not None:
                 carried[index] = docx
@@ -542,13 +550,19 @@ def _keep_signatures(office: Office, docxs: Sequence[bytes], parts: list[CutPape
         again = [_cut(office.to_pdf(docx, background=True)) for docx in carried.values()]
     out = list(parts)
     for index, part in zip(carried, again, strict=True):
-        if not signature_alone(part.pdf):
+        if not _signature_alone(part):
             out[index] = part
     return out
 
 
+def _signature_alone(paper: CutPaper) -> bool:
+    """``signature_page.signature_alone`` from the last page's text read already."""
+    return paper.pages > 1 and holds_only_signature(paper.last_page)
+
+
 def _cut(pdf: bytes) -> CutPaper:
-    return CutPaper(pdf, page_count(pdf), signature_box(read_pages(pdf, [-1])[0]))
+    last = read_pages(pdf, [-1])[0]
+    return CutPaper(page_count(pdf), signature_box(last), last, own_pdf=pdf)
 
 
 def _to_pdf(office: Office, docx: bytes) -> bytes:
@@ -567,7 +581,7 @@ def finish_batch(office: Office, batch_id: str) -> None:
             return
         files = session.execute(select(BatchFile).where(BatchFile.batch_id == batch_id).order_by(BatchFile.position)).scalars().all()
         numbers = dict(session.execute(select(Document.id, Document.number).where(Document.batch_id == batch_id)).all())
-    if len(files) < batch.total or any(f.pdf_key is None for f in files):
+    if len(files) < batch.total or any(f.pdf_key is None and f.run_key is None for f in files):
         return
     kind = get_kind(batch.kind)
     with heartbeat(office, batch_id):

@@ -33,6 +33,7 @@ from docgen.services.draft_mark import mark_as_draft
 from docgen.services.external_links import strip_external_links
 from docgen.services.heading_page import keep_headings_with_text
 from docgen.services.holidays import load_holiday_file
+from docgen.services.packet import extract_pages
 from docgen.services.payloads import validate_payload
 from docgen.services.register import MAX_REASON, Paper, Register, RegisterQuery, format_number, paper_of
 from docgen.services.render import Renderer
@@ -423,11 +424,18 @@ class Office:
         ascii_pdf = ascii_filename(kind.id, *ascii_parts, ext="pdf")
         if document.pdf_key and self.store.exists(document.pdf_key):
             return RenderedFile(self.store.get(document.pdf_key), paper_filename(kind, label, "pdf"), PDF_MIME, ascii_pdf)
-        pdf = self.paper_pdf(self.store.get(document.file_key))
+        pdf = self._batch_paper_pdf(document.id) or self.paper_pdf(self.store.get(document.file_key))
         key = self.store.put(pdf, "pdf")
         if not self.register.set_pdf(document.id, key):
             self.store.delete(key)
         return RenderedFile(pdf, paper_filename(kind, label, "pdf"), PDF_MIME, ascii_pdf)
+
+    def _batch_paper_pdf(self, document_id: str) -> bytes | None:
+        """A batch's paper cut from the PDF its run was converted to (the pages in its packet); None when it was not."""
+        where = self.register.batch_pages(document_id)
+        if where is None or not self.store.exists(where[0]):
+            return None
+        return extract_pages(self.store.get(where[0]), [where[1]])[0]
 
     def regenerate(self, document_id: str) -> tuple[bytes, bool]:
         """Render a registered paper again from its payload, for an audit.

@@ -170,29 +170,32 @@ def _page_text(doc, index: int) -> PageText:
     page = doc[index]
     text = page.get_textpage()
     try:
-        width, height = page.get_size()
-        pieces = []
-        for i in range(text.count_rects()):
-            left, bottom, right, top = text.get_rect(i)
-            pieces.append((left, bottom, right, top, text.get_text_bounded(left, bottom, right, top)))
+        return _text_of(page, text)
     finally:
-        text.close()
-        page.close()
+        _close(page, text)
+
+
+def _text_of(page, text) -> PageText:
+    """The lines of an open page, from its open text page."""
+    width, height = page.get_size()
+    pieces = []
+    for i in range(text.count_rects()):
+        left, bottom, right, top = text.get_rect(i)
+        pieces.append((left, bottom, right, top, text.get_text_bounded(left, bottom, right, top)))
     return PageText(width, height, _group_lines(pieces))
 
 
-def _footer_page_number(doc, index: int) -> int | None:
-    """``footer_number`` of a page from the text of its footer area alone (a third of the time of reading the page)."""
-    page = doc[index]
-    text = page.get_textpage()
-    try:
-        width, _ = page.get_size()
-        footer = text.get_text_bounded(0, 0, width, _FOOTER_TOP)
-    finally:
-        text.close()
-        page.close()
+def _footer_number_of(page, text) -> int | None:
+    """``footer_number`` of an open page from the text of its footer area alone (a third of the time of reading the page)."""
+    width, _ = page.get_size()
+    footer = text.get_text_bounded(0, 0, width, _FOOTER_TOP)
     numbers = [m.group(1) for m in map(_PAGE_NUMBER.match, (re.sub(r"\s+", "", ln) for ln in footer.splitlines())) if m]
     return int(numbers[-1]) if numbers else None
+
+
+def _close(page, text) -> None:
+    text.close()
+    page.close()
 
 
 def _group_lines(pieces: list[tuple[float, float, float, float, str]]) -> list[Line]:
@@ -247,16 +250,29 @@ def page_count(pdf: bytes) -> int:
 
 @dataclass
 class CutPaper:
-    """One paper cut out of a joined PDF: its PDF, its page count, its signature box, where it was cut from."""
+    """One paper of a conversion: its page count, its signature box, the text of its last page, and
+    where it was cut from.
 
-    pdf: bytes
+    Its own PDF is copied out of the joined one only when ``pdf`` is asked for: a batch keeps the
+    joined PDF and each paper's pages in it, and a paper's own PDF is cut when it is downloaded.
+    """
+
     pages: int
     signature_box: Box
+    last_page: PageText
     source: PageSource | None = None
+    own_pdf: bytes | None = None
+
+    @property
+    def pdf(self) -> bytes:
+        if self.own_pdf is None:
+            assert self.source is not None, "a CutPaper has its own PDF or a source"
+            self.own_pdf = extract_pages(self.source.pdf, [self.source.pages])[0]
+        return self.own_pdf
 
 
 def split_by_page_numbers(pdf: bytes, count: int) -> list[CutPaper] | None:
-    """Cut a PDF of ``count`` papers in a row into one PDF per paper.
+    """The ``count`` papers in a row of a PDF, each with its pages in it (nothing is copied).
 
     A paper starts where the footer says ``— 1 —``. ``None`` when that does
     not give exactly ``count`` papers whose pages are numbered 1, 2, 3 …
@@ -265,27 +281,42 @@ def split_by_page_numbers(pdf: bytes, count: int) -> list[CutPaper] | None:
     """
     import pypdfium2 as pdfium
 
-    # only the footers of every page are read; whole pages only where a paper ends
+    # every page is opened once: its footer read, and its whole text too where a paper ends
     with _PDFIUM:
         doc = pdfium.PdfDocument(pdf)
         try:
             count_pages = len(doc)
+            ends: dict[int, PageText] = {}  # the text of each page that ends a paper
             starts: list[int] = []
             last_number = 0
-            for index in range(count_pages):
-                number = _footer_page_number(doc, index)
-                if number == 1:
-                    starts.append(index)
-                elif number is not None and (not starts or number != last_number + 1):
-                    return None
-                if number is not None:
-                    last_number = number
+            previous = None  # the page before, kept open until it is known whether it ends a paper
+            try:
+                for index in range(count_pages):
+                    page = doc[index]
+                    text = page.get_textpage()
+                    number = _footer_number_of(page, text)
+                    if previous is not None:
+                        if number == 1:
+                            ends[index - 1] = _text_of(*previous)
+                        _close(*previous)
+                    previous = (page, text)
+                    if number == 1:
+                        starts.append(index)
+                    elif number is not None and (not starts or number != last_number + 1):
+                        return None
+                    if number is not None:
+                        last_number = number
+                if previous is not None:
+                    ends[count_pages - 1] = _text_of(*previous)
+            finally:
+                if previous is not None:
+                    _close(*previous)
             if len(starts) != count or starts[0] != 0:
                 return None
             ranges, last_pages = [], []
             for i, start in enumerate(starts):
                 end = starts[i + 1] if i + 1 < len(starts) else count_pages
-                last = _page_text(doc, end - 1)
+                last = ends[end - 1]
                 while end - 1 > start and not last.lines:
                     end -= 1
                     last = _page_text(doc, end - 1)
@@ -293,11 +324,7 @@ def split_by_page_numbers(pdf: bytes, count: int) -> list[CutPaper] | None:
                 last_pages.append(last)
         finally:
             doc.close()
-    parts = extract_pages(pdf, ranges)
-    return [
-        CutPaper(part, len(r), signature_box(last), PageSource(pdf, r))
-        for part, r, last in zip(parts, ranges, last_pages, strict=True)
-    ]
+    return [CutPaper(len(r), signature_box(last), last, PageSource(pdf, r)) for r, last in zip(ranges, last_pages, strict=True)]
 
 
 def extract_pages(pdf: bytes, ranges: list[list[int]]) -> list[bytes]:

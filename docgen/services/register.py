@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from docgen.errors import Conflict, ErrorDetail, InvalidPayload, NotFound
 from docgen.services.audit import audit_entry
-from docgen.services.db import Document, Series, get_engine, utcnow
+from docgen.services.db import BatchFile, Document, Series, get_engine, utcnow
 from docgen.services.states import PaperState, ReplyView, state_condition
 from docgen.services.untrusted import check_text, search_words
 
@@ -235,6 +235,17 @@ class Register:
                 return False
             document.pdf_key = pdf_key
             return True
+
+    def batch_pages(self, document_id: str) -> tuple[str, list[int]] | None:
+        """Where a batch's paper is in the PDF its run was converted to: that PDF's key and the pages."""
+        with self.reading() as session:
+            row = session.execute(
+                select(BatchFile.run_key, BatchFile.run_first_page, BatchFile.pages)
+                .where(BatchFile.document_id == document_id, BatchFile.run_key.is_not(None))
+            ).first()
+        if row is None or row.run_first_page is None or not row.pages:
+            return None
+        return row.run_key, list(range(row.run_first_page, row.run_first_page + row.pages))
 
 
 @dataclass(frozen=True)
