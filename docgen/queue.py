@@ -50,9 +50,14 @@ def make_huey(url: str) -> Huey:
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, timeout=30)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if is_shared(url):
         return RedisHuey(QUEUE_NAME, url=url, results=False, blocking=True, read_timeout=1)
     raise ConfigError(f"DOCGEN_QUEUE_URL 应为 sqlite:///文件路径 或 redis://主机:端口/库号，现为 {url!r}")
+
+
+def is_shared(url: str) -> bool:
+    """A queue that workers of several machines take from (Redis); the SQLite queue serves one machine."""
+    return url.startswith(("redis://", "rediss://", "unix://"))
 
 
 class TaskQueue:

@@ -471,6 +471,13 @@ def test_a_batch_left_by_a_dead_server_is_finished_without_issuing_twice(tmp_pat
         reader = PdfReader(io.BytesIO(packet.content))
     finally:
         server.stop()
+    with sqlite3.connect(data_dir / "docgen.sqlite3") as db:
+        run_lengths = [n for (n,) in db.execute("SELECT COUNT(*) FROM batch_files WHERE batch_id = ? GROUP BY run_key", (batch_id,))]
+    # docgen serve's own queue serves one machine: as few runs as keep its LibreOffice instances busy
+    # (two of 30 on two cores), not the short runs a queue shared by several machines takes
+    from docgen.services.batch import runs
+
+    assert max(run_lengths) == max(len(r) for r in runs(list(range(60)), os.cpu_count() or 1)), run_lengths
     recipients = [p["recipient"] for p in prompts(60)]
     by_recipient = {d["recipient"]: d["number"] for d in documents}
     assert [o.title for o in reader.outline][1:] == [f"{by_recipient[r]} {r}" for r in recipients]

@@ -347,8 +347,14 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
             todo = session.execute(
                 select(BatchFile.position).where(BatchFile.batch_id == batch_id, _NOT_CONVERTED).order_by(BatchFile.position)
             ).scalars().all()
-    shared = bool(office.settings.get("QUEUE_URL"))
-    return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if shared else MAX_RUN)
+    return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if _shared_queue(office) else MAX_RUN)
+
+
+def _shared_queue(office: Office) -> bool:
+    """Workers of several machines take this office's tasks (``docgen serve``'s own SQLite queue is one machine's)."""
+    from docgen.queue import is_shared
+
+    return is_shared(office.settings.get("QUEUE_URL") or "")
 
 
 def runs(positions: Sequence[int], instances: int, max_run: int = MAX_RUN) -> list[list[int]]:
