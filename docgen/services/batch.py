@@ -605,9 +605,12 @@ def finish_batch(office: Office, batch_id: str) -> None:
             entries.append(PacketEntry(pdf, f.label, f.recipient, _entry_title(kind, batch.items[f.position]), box, source))
         cover = _batch_cover(kind, batch.issue, batch.items, [(f.label, f.recipient) for f in files], office.today())
         cover_pdf = office.store.get(batch.cover_key) if batch.cover_key and office.store.exists(batch.cover_key) else None
-        packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, cover_pdf=cover_pdf,
-                                 title=f"{kind.title}签批包")
-        archive = _zip(office, kind, files, numbers)
+        with ThreadPoolExecutor(1, thread_name_prefix="docgen-zip") as background:
+            # the zip (file reads and CRCs, which leave the interpreter free) beside the packet
+            zipping = background.submit(_zip, office, kind, files, numbers)
+            packet, _ = build_packet(entries, batch.duplex, to_pdf=lambda docx: _to_pdf(office, docx), cover=cover, cover_pdf=cover_pdf,
+                                     title=f"{kind.title}签批包")
+            archive = zipping.result()
         packet_key, zip_key = office.store.put_many([(packet, "pdf"), (archive, "zip")])
         with office.register.writing() as session, session.begin():
             result = session.execute(
