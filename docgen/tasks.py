@@ -1,13 +1,9 @@
 """docgen's tasks on the queue (``docgen.queue``): the steps of a batch.
 
 Each task calls the batch service (``docgen.services.batch``) and is safe
-to run twice: a step finds in the database what was done already. On a
-queue that several machines share (Redis) a batch's runs of papers are
-separate tasks, so the workers of every machine convert them side by side;
-the run that converts the last paper builds the packet. On one machine's
-queue (``docgen serve``'s SQLite one) the task that made the papers converts
-the runs itself, one for each LibreOffice instance, without handing them
-through the queue (whose idle workers look again only every 50 ms).
+to run twice: a step finds in the database what was done already. A batch's
+runs of papers are separate tasks, so the workers of every machine convert
+them side by side; the run that converts the last paper builds the packet.
 Escalation runs and reports are batches too and go through the same steps.
 """
 
@@ -40,12 +36,10 @@ def register(huey: Huey, office: Office) -> Tasks:
     def start_batch(batch_id: str) -> None:
         try:
             todo = batches.start_batch(office, batch_id)
-            if todo and batches.shared_queue(office):
-                for run in todo[1:]:  # the workers of every machine take these; this one converts the first
-                    convert_run(batch_id, run)
+            for run in todo[1:]:  # the other workers take these; this one converts the first
+                convert_run(batch_id, run)
+            if todo:
                 _convert(batch_id, todo[0])
-            elif todo:  # one machine's queue: its instances side by side from here, with no trip through the queue
-                batches.convert_runs(office, batch_id, todo)
             elif batches.is_converted(office, batch_id):
                 batches.finish_batch(office, batch_id)
         except Exception as exc:

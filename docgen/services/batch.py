@@ -347,10 +347,10 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
             todo = session.execute(
                 select(BatchFile.position).where(BatchFile.batch_id == batch_id, _NOT_CONVERTED).order_by(BatchFile.position)
             ).scalars().all()
-    return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if shared_queue(office) else MAX_RUN)
+    return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if _shared_queue(office) else MAX_RUN)
 
 
-def shared_queue(office: Office) -> bool:
+def _shared_queue(office: Office) -> bool:
     """Workers of several machines take this office's tasks (``docgen serve``'s own SQLite queue is one machine's)."""
     from docgen.queue import is_shared
 
@@ -742,35 +742,28 @@ def run_batch(office: Office, batch_id: str, progress: Callable[[int, int], None
     ``progress(done, total)`` is called as papers are finished.
     """
     try:
-        convert_runs(office, batch_id, start_batch(office, batch_id), progress)
+        todo = start_batch(office, batch_id)
+        with office.register.reading() as session:
+            batch = _get(session, batch_id)
+        done = batch.total - sum(len(r) for r in todo)
+        lock = threading.Lock()
+
+        def one(run: list[int]) -> None:
+            nonlocal done
+            convert_run(office, batch_id, run)
+            with lock:
+                done += len(run)
+                if progress:
+                    progress(done, batch.total)
+
+        if progress:
+            progress(done, batch.total)
+        with ThreadPoolExecutor(_converter_instances(office), thread_name_prefix=f"docgen-batch-{batch_id[:8]}") as pool:
+            list(pool.map(one, todo))
+        finish_batch(office, batch_id)
     except Exception as exc:
         fail_batch(office, batch_id, exc)
     return get_batch(office, batch_id)
-
-
-def convert_runs(office: Office, batch_id: str, todo: Sequence[Sequence[int]], progress: Callable[[int, int], None] | None = None) -> None:
-    """Steps 2 and 3 in this process: the runs ``todo`` side by side, one for each LibreOffice instance; then the packet.
-
-    ``progress(done, total)`` is called as papers are finished.
-    """
-    with office.register.reading() as session:
-        batch = _get(session, batch_id)
-    done = batch.total - sum(len(r) for r in todo)
-    lock = threading.Lock()
-
-    def one(run: Sequence[int]) -> None:
-        nonlocal done
-        convert_run(office, batch_id, run)
-        with lock:
-            done += len(run)
-            if progress:
-                progress(done, batch.total)
-
-    if progress:
-        progress(done, batch.total)
-    with ThreadPoolExecutor(_converter_instances(office), thread_name_prefix=f"docgen-batch-{batch_id[:8]}") as pool:
-        list(pool.map(one, todo))
-    finish_batch(office, batch_id)
 
 
 # -- liveness ------------------------------------------------------------------------
