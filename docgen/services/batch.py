@@ -335,6 +335,7 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
         kind = get_kind(batch.kind)
         if len(made) < batch.total:
             early = _EarlyCover(office, kind, batch) if not made else None
+            started = time.perf_counter()
             try:
                 if batch.issue:
                     _issue_all(office, kind, batch)
@@ -343,6 +344,8 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
             finally:
                 if early is not None:
                     early.papers_made.set()
+            log.info("docgen batch %s: %d papers %s in %.2f s", batch_id, batch.total - len(made),
+                     "issued" if batch.issue else "drafted", time.perf_counter() - started)
         with office.register.reading() as session:
             todo = session.execute(
                 select(BatchFile.position).where(BatchFile.batch_id == batch_id, _NOT_CONVERTED).order_by(BatchFile.position)
@@ -466,7 +469,9 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
     if not rows:
         return False
     with heartbeat(office, batch_id):
+        started = time.perf_counter()
         papers = convert_papers(office, [office.store.get(r.docx_key) for r in rows])
+        converted = time.perf_counter()
         # the joined PDFs once each, and the PDF of each paper converted on its own: a paper cut from a
         # joined PDF is its pages there (its own PDF is cut from it when somebody downloads it)
         sources = list({id(p.source.pdf): p.source.pdf for p in papers if p.source is not None}.items())
@@ -501,6 +506,8 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
             session.execute(update(Batch).where(Batch.id == batch_id).values(done=done, heartbeat_at=utcnow(), updated_at=utcnow()))
     for key in set(stored) - used:  # only papers converted meanwhile by another worker
         office.store.delete(key)
+    log.info("docgen batch %s: papers %d-%d converted and cut in %.2f s, stored in %.2f s", batch_id, rows[0].position + 1,
+             rows[-1].position + 1, converted - started, time.perf_counter() - converted)
     return done == batch.total
 
 
@@ -590,6 +597,7 @@ def finish_batch(office: Office, batch_id: str) -> None:
     if len(files) < batch.total or any(f.pdf_key is None and f.run_key is None for f in files):
         return
     kind = get_kind(batch.kind)
+    started = time.perf_counter()
     with heartbeat(office, batch_id):
         runs_read: dict[str, bytes] = {}  # each joined PDF once, shared by the papers cut from it
         entries = []
@@ -620,6 +628,8 @@ def finish_batch(office: Office, batch_id: str) -> None:
         if result.rowcount == 0:  # finished (or failed) meanwhile elsewhere
             office.store.delete(packet_key)
             office.store.delete(zip_key)
+        else:
+            log.info("docgen batch %s: packet and zip of %d papers in %.2f s", batch_id, batch.total, time.perf_counter() - started)
 
 
 def _entry_title(kind: Kind, item: Any) -> str:
