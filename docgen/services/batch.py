@@ -57,7 +57,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
@@ -90,15 +90,12 @@ from docgen.services.packet import (
     split_by_page_numbers,
 )
 from docgen.services.register import Paper, format_number
-from docgen.services.signature_page import carry_last_lines, holds_only_signature
+from docgen.services.signature_page import carry_last_lines, signature_alone_on
 
 log = logging.getLogger(__name__)
 
 ZIP_MIME = "application/zip"
 PENDING = ("queued", "running")
-# a batch's paper is converted when it has its own PDF or its pages in a joined one
-_CONVERTED = or_(BatchFile.pdf_key.is_not(None), BatchFile.run_key.is_not(None))
-_NOT_CONVERTED = and_(BatchFile.pdf_key.is_(None), BatchFile.run_key.is_(None))
 # papers converted in one LibreOffice pass at most; more is faster, fewer spreads a batch over more workers
 MAX_RUN = 50
 # with a shared queue (several machines) shorter runs, so that the waiting workers of every machine get some
@@ -348,7 +345,7 @@ def start_batch(office: Office, batch_id: str) -> list[list[int]]:
                      "issued" if batch.issue else "drafted", time.perf_counter() - started)
         with office.register.reading() as session:
             todo = session.execute(
-                select(BatchFile.position).where(BatchFile.batch_id == batch_id, _NOT_CONVERTED).order_by(BatchFile.position)
+                select(BatchFile.position).where(BatchFile.batch_id == batch_id, ~BatchFile.converted).order_by(BatchFile.position)
             ).scalars().all()
     return runs(list(todo), _converter_instances(office), SHARED_MAX_RUN if _shared_queue(office) else MAX_RUN)
 
@@ -463,7 +460,7 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
         if batch is None or batch.status != "running":
             return False
         rows = session.execute(
-            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_(list(positions)), _NOT_CONVERTED)
+            select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.position.in_(list(positions)), ~BatchFile.converted)
             .order_by(BatchFile.position)
         ).scalars().all()
     if not rows:
@@ -488,7 +485,7 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
             ).scalars()}
             for index, (row, paper) in enumerate(zip(rows, papers, strict=True)):
                 current = current_rows[row.position]
-                if current.pdf_key is not None or current.run_key is not None:  # converted meanwhile by another worker
+                if current.converted:  # converted meanwhile by another worker
                     continue
                 current.pages, current.seal_box, current.converted_by = paper.pages, list(paper.signature_box), me
                 if paper.source is not None:
@@ -501,7 +498,7 @@ def convert_run(office: Office, batch_id: str, positions: Sequence[int]) -> bool
                         session.execute(update(Document).where(Document.id == current.document_id, Document.pdf_key.is_(None))
                                         .values(pdf_key=current.pdf_key))
             done = session.execute(
-                select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, _CONVERTED)
+                select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.converted)
             ).scalar_one()
             session.execute(update(Batch).where(Batch.id == batch_id).values(done=done, heartbeat_at=utcnow(), updated_at=utcnow()))
     for key in set(stored) - used:  # only papers converted meanwhile by another worker
@@ -518,7 +515,7 @@ def is_converted(office: Office, batch_id: str) -> bool:
         if batch is None or batch.status != "running":
             return False
         done = session.execute(
-            select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, _CONVERTED)
+            select(func.count()).select_from(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.converted)
         ).scalar_one()
     return done == batch.total
 
@@ -552,7 +549,7 @@ def _keep_signatures(office: Office, docxs: Sequence[bytes], parts: list[CutPape
     """``parts``, with those whose signature stands alone on the last page converted again, carried."""
     carried = {}
     for index, part in enumerate(parts):
-        if _signature_alone(part):
+        if signature_alone_on(part.pages, part.last_page):
             docx = carry_last_lines(docxs[index], part.pdf)
             if docx is not None:
                 carried[index] = docx
@@ -563,14 +560,9 @@ def _keep_signatures(office: Office, docxs: Sequence[bytes], parts: list[CutPape
         again = [_cut(office.to_pdf(docx, background=True)) for docx in carried.values()]
     out = list(parts)
     for index, part in zip(carried, again, strict=True):
-        if not _signature_alone(part):
+        if not signature_alone_on(part.pages, part.last_page):
             out[index] = part
     return out
-
-
-def _signature_alone(paper: CutPaper) -> bool:
-    """``signature_page.signature_alone`` from the last page's text read already."""
-    return paper.pages > 1 and holds_only_signature(paper.last_page)
 
 
 def _cut(pdf: bytes) -> CutPaper:
@@ -594,7 +586,7 @@ def finish_batch(office: Office, batch_id: str) -> None:
             return
         files = session.execute(select(BatchFile).where(BatchFile.batch_id == batch_id).order_by(BatchFile.position)).scalars().all()
         numbers = dict(session.execute(select(Document.id, Document.number).where(Document.batch_id == batch_id)).all())
-    if len(files) < batch.total or any(f.pdf_key is None and f.run_key is None for f in files):
+    if len(files) < batch.total or not all(f.converted for f in files):
         return
     kind = get_kind(batch.kind)
     started = time.perf_counter()
@@ -603,10 +595,10 @@ def finish_batch(office: Office, batch_id: str) -> None:
         entries = []
         for f in files:
             source = None
-            if f.run_key and f.run_first_page is not None and f.pages:
+            if f.run_pages:
                 if f.run_key not in runs_read:
                     runs_read[f.run_key] = office.store.get(f.run_key)
-                source = PageSource(runs_read[f.run_key], list(range(f.run_first_page, f.run_first_page + f.pages)))
+                source = PageSource(runs_read[f.run_key], f.run_pages)
             box = tuple(f.seal_box) if f.seal_box else None
             # a paper cut from a joined PDF is copied from that: its own PDF is not read (1000 papers: ~100 MB)
             pdf = None if source is not None else office.store.get(f.pdf_key)

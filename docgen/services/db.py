@@ -30,8 +30,10 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    or_,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -173,6 +175,23 @@ class BatchFile(Base):
     seal_box: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     # the queue worker that converted it (host:pid)
     converted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+    @hybrid_property
+    def converted(self) -> bool:
+        """Converted: it has its own PDF (converted alone, or by an older docgen) or its pages in its run's PDF."""
+        return self.pdf_key is not None or self.run_key is not None
+
+    @converted.inplace.expression
+    @classmethod
+    def _converted_expression(cls):
+        return or_(cls.pdf_key.is_not(None), cls.run_key.is_not(None))
+
+    @property
+    def run_pages(self) -> list[int] | None:
+        """This paper's pages in its run's PDF (``run_key``), or None when it was converted alone."""
+        if self.run_key is None or self.run_first_page is None or not self.pages:
+            return None
+        return list(range(self.run_first_page, self.run_first_page + self.pages))
 
 
 class User(Base):

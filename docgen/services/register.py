@@ -240,12 +240,11 @@ class Register:
         """Where a batch's paper is in the PDF its run was converted to: that PDF's key and the pages."""
         with self.reading() as session:
             row = session.execute(
-                select(BatchFile.run_key, BatchFile.run_first_page, BatchFile.pages)
-                .where(BatchFile.document_id == document_id, BatchFile.run_key.is_not(None))
-            ).first()
-        if row is None or row.run_first_page is None or not row.pages:
+                select(BatchFile).where(BatchFile.document_id == document_id, BatchFile.run_key.is_not(None))
+            ).scalars().first()
+        if row is None or row.run_pages is None:
             return None
-        return row.run_key, list(range(row.run_first_page, row.run_first_page + row.pages))
+        return row.run_key, row.run_pages
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,12 @@ def holds_only_signature(page: PageText) -> bool:
 
 def signature_alone(pdf: bytes) -> bool:
     """The paper's last page holds only its signature block (a paper of one page never does)."""
-    return page_count(pdf) > 1 and holds_only_signature(read_pages(pdf, [-1])[0])
+    return signature_alone_on(page_count(pdf), read_pages(pdf, [-1])[0])
+
+
+def signature_alone_on(pages: int, last_page: PageText) -> bool:
+    """``signature_alone`` of a paper of ``pages`` pages whose last page's text is read already."""
+    return pages > 1 and holds_only_signature(last_page)
 
 
 def keep_signature_with_text(docx: bytes, pdf: bytes, to_pdf: Callable[[bytes], bytes]) -> bytes:
@@ -360,4 +365,4 @@ def replace_part(docx: bytes, name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["W", "break_before_paragraph", "carry_last_lines", "convert_keeping_signature", "holds_only_signature", "keep_signature_with_text", "replace_part", "signature_alone"]
+__all__ = ["W", "break_before_paragraph", "carry_last_lines", "convert_keeping_signature", "holds_only_signature", "keep_signature_with_text", "replace_part", "signature_alone", "signature_alone_on"]
